@@ -6,7 +6,8 @@ import { join, relative } from "node:path";
 import Mocha from "mocha";
 
 const root = new URL("..", import.meta.url).pathname;
-const testRoot = join(root, "dist", "test");
+// DIST: another tsc outDir (parallel builds); tests find the repo root as the current directory.
+const testRoot = join(process.env.DIST ?? join(root, "dist"), "test");
 const filters = process.argv.slice(2);
 
 function* walk(dir) {
