@@ -1,0 +1,220 @@
+/**
+ * The typed runhcs client (the TypeScript counterpart of hcsshim's `pkg/go-runhcs`). One instance holds
+ * the global flags of a shim (debug, log, log format, owner, registry root); each method builds its argv
+ * with the pure `xxxArgs` of its module and goes through {@link Runhcs.run}, which spawns runhcs via the
+ * {@link CommandRunner} and turns a non-zero exit into a {@link RuntimeError} carrying runhcs's message.
+ */
+import { isNamedPipe, logPath } from "./args.js";
+import { resolveBinary } from "./binary.js";
+import { type CreateOptions, createArgs } from "./create.js";
+import { deleteArgs } from "./delete.js";
+import { RuntimeError } from "./errors.js";
+import { type ExecOptions, execArgs } from "./exec.js";
+import { type GlobalOptions, globalArgs } from "./global-args.js";
+import { killArgs } from "./kill.js";
+import { listArgs, parseList } from "./list.js";
+import { logErrorSince, logOffset } from "./log-tail.js";
+import { pauseArgs } from "./pause.js";
+import { parsePs, psArgs } from "./ps.js";
+import { type ResizeTtyOptions, resizeTtyArgs } from "./resize-tty.js";
+import { resumeArgs } from "./resume.js";
+import {
+  type CallerStdio,
+  type CommandResult,
+  type CommandRunner,
+  createProcessRunner,
+  type SpawnedStdio,
+} from "./runner.js";
+import { startArgs } from "./start.js";
+import { type ContainerState, parseState, stateArgs } from "./state.js";
+
+/** Deadline of one runhcs call unless the client or the call says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** runhcs's message taken from stderr is cut to its last this-many characters. */
+export const MAX_MESSAGE_CHARS = 4096;
+
+/** Construction options: the global flags plus how to spawn. */
+export interface RunhcsOptions extends GlobalOptions {
+  /** Binary to run; default `$RUNHCS_BINARY`, else `runhcs.exe`/`runhcs` from PATH. */
+  binary?: string;
+  /** Environment of runhcs (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory of runhcs (default: this process's). */
+  cwd?: string;
+  /** Spawner; tests pass a fake. */
+  runner?: CommandRunner;
+  /** Default deadline of each call, in ms. */
+  timeoutMs?: number;
+}
+
+/** Per-call options: every call is bounded and cancellable. */
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Per-call options of create/exec: the stdio given to runhcs, which hands it to the process it starts.
+ * Without `stdio` runhcs's output is captured; note that runhcs's helper then inherits our capture
+ * pipes (we stop reading shortly after runhcs exits).
+ */
+export interface IoCallOptions extends CallOptions {
+  stdio?: CallerStdio;
+  /** Receives the parent ends of `"pipe"` stdio slots right after the spawn. */
+  onSpawn?: (io: SpawnedStdio) => void;
+}
+
+/** The runhcs client. Methods reject with {@link RuntimeError}, `DeadlineExceededError` or `Canceled`. */
+export class Runhcs {
+  /** The binary every call spawns. */
+  readonly binary: string;
+  readonly #global: GlobalOptions;
+  readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #cwd: string | undefined;
+  readonly #runner: CommandRunner;
+  readonly #timeoutMs: number;
+
+  constructor(opts: RunhcsOptions = {}) {
+    this.binary = resolveBinary({ binary: opts.binary, env: opts.env ?? process.env });
+    const { debug, log, logFormat, owner, root } = opts;
+    this.#global = {
+      ...(debug !== undefined ? { debug } : {}),
+      ...(log !== undefined ? { log } : {}),
+      ...(logFormat !== undefined ? { logFormat } : {}),
+      ...(owner !== undefined ? { owner } : {}),
+      ...(root !== undefined ? { root } : {}),
+    };
+    globalArgs(this.#global); // validate now rather than on the first call
+    this.#env = opts.env;
+    this.#cwd = opts.cwd;
+    this.#runner = opts.runner ?? createProcessRunner();
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** Full argv (binary first) for a subcommand's arguments. */
+  argv(subArgs: readonly string[]): string[] {
+    return [this.binary, ...globalArgs(this.#global), ...subArgs];
+  }
+
+  /**
+   * Runs one subcommand (`subArgs[0]` is its name). Resolves with the result of a zero exit; otherwise
+   * rejects with a {@link RuntimeError} whose message is runhcs's: the last error line of the JSON
+   * `--log` file written during this call, else the tail of its stderr.
+   */
+  async run(subArgs: readonly string[], call: IoCallOptions = {}): Promise<CommandResult> {
+    const argv = this.argv(subArgs);
+    const command = subArgs[0] ?? "";
+    const { log, logFormat } = this.#global;
+    const logFile = log && logFormat === "json" && !isNamedPipe(log) ? logPath(log) : undefined;
+    const offset = logFile ? await logOffset(logFile) : 0;
+    let result: CommandResult;
+    try {
+      result = await this.#runner.run({
+        file: this.binary,
+        args: argv.slice(1),
+        timeoutMs: call.timeoutMs ?? this.#timeoutMs,
+        label: `runhcs ${command}`,
+        ...(this.#env ? { env: this.#env } : {}),
+        ...(this.#cwd !== undefined ? { cwd: this.#cwd } : {}),
+        ...(call.stdio ? { stdio: call.stdio } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
+        ...(call.onSpawn ? { onSpawn: call.onSpawn } : {}),
+      });
+    } catch (e: unknown) {
+      if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string") {
+        const summary = `failed to run ${this.binary}: ${e.message}`;
+        throw new RuntimeError({ command, argv, exitCode: null, runtimeMessage: "", summary, cause: e });
+      }
+      throw e;
+    }
+    if (result.exitCode === 0) return result;
+    let message = logFile ? await logErrorSince(logFile, offset) : "";
+    if (!message) message = tail(result.stderr) || tail(result.stdout);
+    throw new RuntimeError({
+      command,
+      argv,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      runtimeMessage: message,
+    });
+  }
+
+  /** Runs a subcommand and parses its stdout; a parse failure is a RuntimeError too (exit status 0). */
+  async #runParsed<T>(subArgs: string[], call: CallOptions, parse: (stdout: string) => T): Promise<T> {
+    const { stdout } = await this.run(subArgs, call);
+    try {
+      return parse(stdout);
+    } catch (e: unknown) {
+      const argv = this.argv(subArgs);
+      const message = e instanceof Error ? e.message : String(e);
+      throw new RuntimeError({
+        command: subArgs[0] ?? "",
+        argv,
+        exitCode: 0,
+        runtimeMessage: message,
+        cause: e,
+      });
+    }
+  }
+
+  /** `create`: creates the container; the pid file then holds the init helper's host pid. */
+  async create(opts: CreateOptions, call: IoCallOptions = {}): Promise<void> {
+    await this.run(createArgs(opts), call);
+  }
+
+  /** `start <id>` (returns before HCS reports Running). */
+  async start(id: string, call: CallOptions = {}): Promise<void> {
+    await this.run(startArgs({ id }), call);
+  }
+
+  /** `exec`: starts another process in container `opts.id`; the pid file holds its helper's host pid. */
+  async exec(opts: ExecOptions, call: IoCallOptions = {}): Promise<void> {
+    await this.run(execArgs(opts), call);
+  }
+
+  /** `kill <id> <signal>`: signals the init process. See `isContainerStopped`. */
+  async kill(id: string, signal: number | string, call: CallOptions = {}): Promise<void> {
+    await this.run(killArgs({ id, signal }), call);
+  }
+
+  /** `delete [--force] <id>` */
+  async delete(id: string, opts: { force?: boolean } = {}, call: CallOptions = {}): Promise<void> {
+    await this.run(deleteArgs({ id, ...opts }), call);
+  }
+
+  /** `state <id>`, parsed. */
+  state(id: string, call: CallOptions = {}): Promise<ContainerState> {
+    return this.#runParsed(stateArgs({ id }), call, parseState);
+  }
+
+  /** `ps --format=json <id>`: container-side pids (`[]` when runhcs prints `null`). */
+  ps(id: string, call: CallOptions = {}): Promise<number[]> {
+    return this.#runParsed(psArgs({ id }), call, parsePs);
+  }
+
+  /** `list --format=json`: all containers under `--root`. */
+  list(call: CallOptions = {}): Promise<ContainerState[]> {
+    return this.#runParsed(listArgs(), call, parseList);
+  }
+
+  /** `pause <id>` */
+  async pause(id: string, call: CallOptions = {}): Promise<void> {
+    await this.run(pauseArgs({ id }), call);
+  }
+
+  /** `resume <id>` */
+  async resume(id: string, call: CallOptions = {}): Promise<void> {
+    await this.run(resumeArgs({ id }), call);
+  }
+
+  /** `resize-tty [--pid N] <id> <width> <height>` (1..65535 each). */
+  async resizeTty(opts: ResizeTtyOptions, call: CallOptions = {}): Promise<void> {
+    await this.run(resizeTtyArgs(opts), call);
+  }
+}
+
+/** Trimmed, bounded tail of an output stream. */
+function tail(text: string): string {
+  const t = text.trim();
+  return t.length > MAX_MESSAGE_CHARS ? `…${t.slice(t.length - MAX_MESSAGE_CHARS)}` : t;
+}
