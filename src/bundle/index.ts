@@ -1,0 +1,21 @@
+/**
+ * The bundle layer: everything the shim reads from or writes into the bundle directory containerd
+ * prepared (config.json layer rewrite, the init process, exec process files). Independent of the
+ * generated API types: the service converts requests into the plain types used here.
+ */
+export { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
+export {
+  MIN_LAYER_FOLDERS,
+  type WriteMountsOptions,
+  type WriteMountsResult,
+  writeMountsToConfig,
+} from "./layer-folders.js";
+export { type ProcessInfo, processInfo, readSpecProcess, writeProcessSpec } from "./process-spec.js";
+export {
+  type LayerMount,
+  type LayerMountType,
+  PARENT_LAYER_PATHS_PREFIX,
+  parseLayerMount,
+  type RootfsMount,
+} from "./rootfs-mounts.js";
+export { bundleFilePath, CONFIG_FILE_NAME, readSpecFile, type SpecFile } from "./spec-file.js";

@@ -1,0 +1,79 @@
+/**
+ * Reading the bundle's OCI spec (config.json) and naming files inside the bundle safely.
+ *
+ * The bundle directory comes from containerd; the file names are ours. {@link bundleFilePath}
+ * refuses any name that is not one plain path component, so nothing we write can land outside
+ * the bundle even when a name embeds a client-chosen id (exec ids are not validated by containerd).
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidArgumentError } from "../errdefs.js";
+
+/** The OCI runtime spec file of a bundle. */
+export const CONFIG_FILE_NAME = "config.json";
+
+/** A JSON object as parsed from a spec. */
+export type JsonObject = Record<string, unknown>;
+
+/** What {@link readSpecFile} found: the exact text (for splicing), the parsed spec and the file mode. */
+export interface SpecFile {
+  path: string;
+  text: string;
+  spec: JsonObject;
+  /** Permission bits of the file, kept when it is rewritten. */
+  mode: number;
+}
+
+/**
+ * `<bundle>/<name>`, refusing a name that could escape the bundle or address something else:
+ * empty, `.`/`..`, or containing a path separator (either kind, since Windows accepts both) or NUL.
+ */
+export function bundleFilePath(bundle: string, name: string): string {
+  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+    throw new InvalidArgumentError(`bundle file name ${JSON.stringify(name)} is not a plain file name`);
+  }
+  return join(bundle, name);
+}
+
+/** True for a non-null, non-array object: the JSON `{...}` shape. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Read and parse `<bundle>/config.json`. A missing file, bytes that are not UTF-8 JSON (a BOM
+ * included, as Go's decoder also rejects it) or a top level that is not an object are all
+ * InvalidArgument: the bundle containerd handed us is unusable.
+ */
+export async function readSpecFile(bundle: string): Promise<SpecFile> {
+  const path = bundleFilePath(bundle, CONFIG_FILE_NAME);
+  let bytes: Buffer;
+  let mode: number;
+  try {
+    bytes = await readFile(path);
+    mode = (await stat(path)).mode & 0o7777;
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") {
+      throw new InvalidArgumentError(`bundle ${bundle} does not contain ${CONFIG_FILE_NAME}`, { cause: err });
+    }
+    throw err;
+  }
+  let text: string;
+  let spec: unknown;
+  try {
+    text = utf8.decode(bytes);
+    spec = JSON.parse(text);
+  } catch (err: unknown) {
+    const why = err instanceof SyntaxError ? err.message : "not valid UTF-8";
+    throw new InvalidArgumentError(`bundle ${CONFIG_FILE_NAME} is not valid JSON: ${why}`, { cause: err });
+  }
+  if (!isJsonObject(spec)) {
+    throw new InvalidArgumentError(
+      `bundle ${CONFIG_FILE_NAME} is not valid oci spec: top level is not an object`,
+    );
+  }
+  return { path, text, spec, mode };
+}
