@@ -1,0 +1,60 @@
+/**
+ * `runhcs delete [--force] ID`. Without --force the container must be stopped. With --force the whole
+ * container tree is killed, the helpers get a short grace period to record their exit (then SIGKILL), and
+ * the state is removed; a missing container is then a success.
+ */
+import { containerTree, isAlive, signalEach } from "../proc.js";
+import { type ContainerRecord, effectiveStatus, rootPids } from "../state-store.js";
+import type { Command } from "./command.js";
+
+const GRACE_MS = 5_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function helpersAlive(rec: ContainerRecord): number[] {
+  const out: number[] = [];
+  if (isAlive(rec.shimPid, rec.shimStart)) out.push(rec.shimPid);
+  for (const [pid, e] of Object.entries(rec.execs))
+    if (isAlive(Number(pid), e.helperStart)) out.push(Number(pid));
+  return out;
+}
+
+export const del: Command = {
+  flags: [{ name: "force", aliases: ["f"], kind: "bool" }],
+  min: 1,
+  max: 1,
+  async run(ctx, p) {
+    const id = p.args[0] as string;
+    const force = p.bools.has("force");
+    const { store } = ctx;
+    const rec = store.read(id);
+    if (!rec) {
+      if (force) return 0;
+      store.get(id);
+      return 1;
+    }
+    const status = effectiveStatus(rec);
+    if (status !== "stopped") {
+      if (!force) throw new Error(`cannot delete container ${id} that is not stopped: ${status}`);
+      const tree = containerTree(rootPids(rec));
+      signalEach(tree, "SIGKILL");
+      signalEach(tree, "SIGCONT");
+      // A created container has no process: its helper exits (code 1) on SIGTERM.
+      if (isAlive(rec.shimPid, rec.shimStart) && rec.initPid === 0) signalEach([rec.shimPid], "SIGTERM");
+      const deadline = Date.now() + GRACE_MS;
+      for (;;) {
+        const current = store.read(id) ?? rec;
+        const alive = helpersAlive(current);
+        if (alive.length === 0) break;
+        if (Date.now() > deadline) {
+          signalEach(alive, "SIGKILL");
+          signalEach(containerTree(rootPids(current)), "SIGKILL");
+          break;
+        }
+        await sleep(25);
+      }
+    }
+    store.locked(() => store.remove(id));
+    ctx.log.info("container deleted", { id, force });
+    return 0;
+  },
+};
