@@ -3,6 +3,12 @@
 import assert from "node:assert/strict";
 import { create, type DescMessage, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import * as ev from "../../../src/gen/containerd/events/task_pb.js";
+import {
+  Options_DebugType,
+  Options_SandboxIsolation,
+  OptionsSchema,
+  ProcessDetailsSchema,
+} from "../../../src/gen/containerd/runhcs/v1/runhcs_pb.js";
 import * as evttrpc from "../../../src/gen/containerd/services/events/ttrpc/v1/events_pb.js";
 import * as evgrpc from "../../../src/gen/containerd/services/events/v1/events_pb.js";
 import * as v2 from "../../../src/gen/containerd/task/v2/shim_pb.js";
@@ -230,6 +236,41 @@ const expected: Record<string, Case> = {
   }),
   "eventsgrpc.SubscribeRequest": c(evgrpc.SubscribeRequestSchema, {
     filters: ["topic==/tasks/exit", "namespace==default"],
+  }),
+
+  // Go side: structs with hcsshim's gogo struct tags (hcsshim types are not in GOPATH).
+  "runhcs.Options": c(OptionsSchema, {
+    debug: true,
+    debugType: Options_DebugType.ETW,
+    registryRoot: "HKLM\\r",
+    sandboxImage: "pause:3.9",
+    sandboxPlatform: "linux/amd64",
+    sandboxIsolation: Options_SandboxIsolation.HYPERVISOR,
+    bootFilesRootPath: "C:\\lcow",
+    vmProcessorCount: 4,
+    vmMemorySizeInMb: 2048,
+    GPUVHDPath: "C:\\gpu.vhd",
+    scaleCpuLimitsToSandbox: true,
+    defaultContainerScratchSizeInGb: 30,
+    defaultVmScratchSizeInGb: 40,
+    shareScratch: true,
+    NCProxyAddr: "\\\\.\\pipe\\nc",
+    logLevel: "trace",
+    ioRetryTimeoutInSec: 5,
+    defaultContainerAnnotations: { a: "b" },
+    noInheritHostTimezone: true,
+    scrubLogs: true,
+  }),
+  "runhcs.ProcessDetails": c(ProcessDetailsSchema, {
+    imageName: "cmd.exe",
+    createdAt: created,
+    kernelTime100Ns: 1n << 40n,
+    memoryCommitBytes: 2n,
+    memoryWorkingSetPrivateBytes: 3n,
+    memoryWorkingSetSharedBytes: 4n,
+    processId: 5,
+    userTime100Ns: 6n,
+    execId: "e1",
   }),
 
   "ttrpc.Request": c(RequestSchema, {

@@ -33,6 +33,52 @@ var (
 	created  = time.Date(2023, 1, 2, 3, 4, 5, 600, time.UTC)
 )
 
+// hcsshim's containerd.runhcs.v1 types are not in GOPATH: these structs carry the exact protobuf struct
+// tags of hcsshim's gogo-generated runhcs.pb.go (cmd/containerd-shim-runhcs-v1/options, 2022), so gogo's
+// reflection marshaller encodes them as hcsshim's shim and CRI do.
+type runhcsOptions struct {
+	Debug                           bool              `protobuf:"varint,1,opt,name=debug,proto3"`
+	DebugType                       int32             `protobuf:"varint,2,opt,name=debug_type,json=debugType,proto3,enum=containerd.runhcs.v1.Options_DebugType"`
+	RegistryRoot                    string            `protobuf:"bytes,3,opt,name=registry_root,json=registryRoot,proto3"`
+	SandboxImage                    string            `protobuf:"bytes,4,opt,name=sandbox_image,json=sandboxImage,proto3"`
+	SandboxPlatform                 string            `protobuf:"bytes,5,opt,name=sandbox_platform,json=sandboxPlatform,proto3"`
+	SandboxIsolation                int32             `protobuf:"varint,6,opt,name=sandbox_isolation,json=sandboxIsolation,proto3,enum=containerd.runhcs.v1.Options_SandboxIsolation"`
+	BootFilesRootPath               string            `protobuf:"bytes,7,opt,name=boot_files_root_path,json=bootFilesRootPath,proto3"`
+	VmProcessorCount                int32             `protobuf:"varint,8,opt,name=vm_processor_count,json=vmProcessorCount,proto3"`
+	VmMemorySizeInMb                int32             `protobuf:"varint,9,opt,name=vm_memory_size_in_mb,json=vmMemorySizeInMb,proto3"`
+	GPUVHDPath                      string            `protobuf:"bytes,10,opt,name=GPUVHDPath,proto3"`
+	ScaleCpuLimitsToSandbox         bool              `protobuf:"varint,11,opt,name=scale_cpu_limits_to_sandbox,json=scaleCpuLimitsToSandbox,proto3"`
+	DefaultContainerScratchSizeInGb int32             `protobuf:"varint,12,opt,name=default_container_scratch_size_in_gb,json=defaultContainerScratchSizeInGb,proto3"`
+	DefaultVmScratchSizeInGb        int32             `protobuf:"varint,13,opt,name=default_vm_scratch_size_in_gb,json=defaultVmScratchSizeInGb,proto3"`
+	ShareScratch                    bool              `protobuf:"varint,14,opt,name=share_scratch,json=shareScratch,proto3"`
+	NCProxyAddr                     string            `protobuf:"bytes,15,opt,name=NCProxyAddr,proto3"`
+	LogLevel                        string            `protobuf:"bytes,16,opt,name=log_level,json=logLevel,proto3"`
+	IoRetryTimeoutInSec             int32             `protobuf:"varint,17,opt,name=io_retry_timeout_in_sec,json=ioRetryTimeoutInSec,proto3"`
+	DefaultContainerAnnotations     map[string]string `protobuf:"bytes,18,rep,name=default_container_annotations,json=defaultContainerAnnotations,proto3" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"bytes,2,opt,name=value,proto3"`
+	NoInheritHostTimezone           bool              `protobuf:"varint,19,opt,name=no_inherit_host_timezone,json=noInheritHostTimezone,proto3"`
+	ScrubLogs                       bool              `protobuf:"varint,20,opt,name=scrub_logs,json=scrubLogs,proto3"`
+}
+
+func (m *runhcsOptions) Reset()         { *m = runhcsOptions{} }
+func (m *runhcsOptions) String() string { return fmt.Sprintf("%+v", *m) }
+func (*runhcsOptions) ProtoMessage()    {}
+
+type runhcsProcessDetails struct {
+	ImageName                    string    `protobuf:"bytes,1,opt,name=image_name,json=imageName,proto3"`
+	CreatedAt                    time.Time `protobuf:"bytes,2,opt,name=created_at,json=createdAt,proto3,stdtime"`
+	KernelTime_100Ns             uint64    `protobuf:"varint,3,opt,name=kernel_time_100_ns,json=kernelTime100Ns,proto3"`
+	MemoryCommitBytes            uint64    `protobuf:"varint,4,opt,name=memory_commit_bytes,json=memoryCommitBytes,proto3"`
+	MemoryWorkingSetPrivateBytes uint64    `protobuf:"varint,5,opt,name=memory_working_set_private_bytes,json=memoryWorkingSetPrivateBytes,proto3"`
+	MemoryWorkingSetSharedBytes  uint64    `protobuf:"varint,6,opt,name=memory_working_set_shared_bytes,json=memoryWorkingSetSharedBytes,proto3"`
+	ProcessID                    uint32    `protobuf:"varint,7,opt,name=process_id,json=processId,proto3"`
+	UserTime_100Ns               uint64    `protobuf:"varint,8,opt,name=user_time_100_ns,json=userTime100Ns,proto3"`
+	ExecID                       string    `protobuf:"bytes,9,opt,name=exec_id,json=execId,proto3"`
+}
+
+func (m *runhcsProcessDetails) Reset()         { *m = runhcsProcessDetails{} }
+func (m *runhcsProcessDetails) String() string { return fmt.Sprintf("%+v", *m) }
+func (*runhcsProcessDetails) ProtoMessage()    {}
+
 func anyOf(typeURL string, value []byte) *gogotypes.Any {
 	return &gogotypes.Any{TypeUrl: typeURL, Value: value}
 }
@@ -139,6 +185,20 @@ func main() {
 			Event: anyOf("containerd.events.TaskPaused", mustMarshal(&events.TaskPaused{ContainerID: "c1"})),
 		}},
 		"eventsgrpc.SubscribeRequest": &eventsgrpc.SubscribeRequest{Filters: []string{"topic==/tasks/exit", "namespace==default"}},
+
+		"runhcs.Options": &runhcsOptions{
+			Debug: true, DebugType: 2, RegistryRoot: `HKLM\r`, SandboxImage: "pause:3.9", SandboxPlatform: "linux/amd64",
+			SandboxIsolation: 1, BootFilesRootPath: `C:\lcow`, VmProcessorCount: 4, VmMemorySizeInMb: 2048,
+			GPUVHDPath: `C:\gpu.vhd`, ScaleCpuLimitsToSandbox: true, DefaultContainerScratchSizeInGb: 30,
+			DefaultVmScratchSizeInGb: 40, ShareScratch: true, NCProxyAddr: `\\.\pipe\nc`, LogLevel: "trace",
+			IoRetryTimeoutInSec: 5, DefaultContainerAnnotations: map[string]string{"a": "b"},
+			NoInheritHostTimezone: true, ScrubLogs: true,
+		},
+		"runhcs.ProcessDetails": &runhcsProcessDetails{
+			ImageName: "cmd.exe", CreatedAt: created, KernelTime_100Ns: 1 << 40, MemoryCommitBytes: 2,
+			MemoryWorkingSetPrivateBytes: 3, MemoryWorkingSetSharedBytes: 4, ProcessID: 5, UserTime_100Ns: 6,
+			ExecID: "e1",
+		},
 
 		// The ttrpc envelope, marshalled the way ttrpc 1.1's codec does (gogo proto.Marshal).
 		"ttrpc.Request": &ttrpc.Request{
