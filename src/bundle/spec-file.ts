@@ -5,7 +5,7 @@
  * refuses any name that is not one plain path component, so nothing we write can land outside
  * the bundle even when a name embeds a client-chosen id (exec ids are not validated by containerd).
  */
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errdefs.js";
 
@@ -25,11 +25,20 @@ export interface SpecFile {
 }
 
 /**
+ * Characters that make a name more than one plain file name: path separators (Windows accepts
+ * both), `:` (a drive or an NTFS alternate data stream), the other characters Windows forbids, and
+ * control characters (NUL included).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
+const UNSAFE_NAME = /[/\\:*?"<>|\x00-\x1f]/;
+
+/**
  * `<bundle>/<name>`, refusing a name that could escape the bundle or address something else:
- * empty, `.`/`..`, or containing a path separator (either kind, since Windows accepts both) or NUL.
+ * empty, {@link UNSAFE_NAME} characters, or a trailing dot or space (which covers `.` and `..`;
+ * Windows strips those, so the name would not be the one we checked).
  */
 export function bundleFilePath(bundle: string, name: string): string {
-  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+  if (name === "" || UNSAFE_NAME.test(name) || /[. ]$/.test(name)) {
     throw new InvalidArgumentError(`bundle file name ${JSON.stringify(name)} is not a plain file name`);
   }
   return join(bundle, name);
@@ -52,8 +61,13 @@ export async function readSpecFile(bundle: string): Promise<SpecFile> {
   let bytes: Buffer;
   let mode: number;
   try {
-    bytes = await readFile(path);
-    mode = (await stat(path)).mode & 0o7777;
+    const file = await open(path, "r");
+    try {
+      mode = (await file.stat()).mode & 0o7777;
+      bytes = await file.readFile();
+    } finally {
+      await file.close();
+    }
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") {

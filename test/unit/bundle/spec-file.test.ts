@@ -11,7 +11,22 @@ describe("bundle bundleFilePath", () => {
   it("joins a plain file name to the bundle", () => {
     assert.equal(bundleFilePath("/b", "exec-c-e config.json"), join("/b", "exec-c-e config.json"));
   });
-  for (const name of ["", ".", "..", "../x", "a/b", "a\\b", "..\\x", "a\0b"]) {
+  for (const name of [
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "a\\b",
+    "..\\x",
+    "a\0b",
+    "C:x",
+    "f:stream",
+    "a*b",
+    "x.",
+    "x ",
+    "a\nb",
+  ]) {
     it(`refuses ${JSON.stringify(name)} → InvalidArgumentError`, () => {
       assert.throws(() => bundleFilePath("/b", name), InvalidArgumentError);
     });
