@@ -246,4 +246,31 @@ describe("Runhcs client (fake runhcs process)", () => {
     assert.match(e.message, /^runhcs state: invalid JSON output/);
     assert.deepEqual(runner.argvs, [["state", "c1"]]);
   });
+
+  it("hands deadline, signal and label to the runner: client default, per-call override", async () => {
+    const runner = new RecordingRunner();
+    const ac = new AbortController();
+    await new Runhcs({ binary: "runhcs", runner }).start("c1");
+    await new Runhcs({ binary: "runhcs", runner, timeoutMs: 5000 }).pause("c1");
+    await new Runhcs({ binary: "runhcs", runner, timeoutMs: 5000 }).resume("c1", {
+      timeoutMs: 7,
+      signal: ac.signal,
+    });
+    assert.deepEqual(
+      runner.calls.map((c) => [c.file, c.label, c.timeoutMs, c.signal === ac.signal]),
+      [
+        ["runhcs", "runhcs start", 60_000, false],
+        ["runhcs", "runhcs pause", 5000, false],
+        ["runhcs", "runhcs resume", 7, true],
+      ],
+    );
+  });
+
+  it("does not read a named-pipe --log back: the message comes from stderr", async () => {
+    const runner = new RecordingRunner().respond({ exitCode: 1, stderr: "invalid signal 'X'\n" });
+    const r = new Runhcs({ binary: "runhcs", runner, log: PIPE, logFormat: "json" });
+    const e = await failure(r.kill("c1", "X"));
+    assert.equal(e.runtimeMessage, "invalid signal 'X'");
+    assert.deepEqual(runner.argvs, [["--log", PIPE, "--log-format", "json", "kill", "c1", "X"]]);
+  });
 });
