@@ -1,0 +1,428 @@
+/**
+ * Interop of our ttrpc with containerd's Go ttrpc v1.1.1 (the version containerd 1.6 links), both ways:
+ * the Go client against our Server, and our Client against the Go server. Where the Go side can run the
+ * same scenario against Go's own server, the two results must be identical (Go is the reference).
+ */
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client, Code, Metadata, Server, StatusError } from "../../src/ttrpc/index.js";
+import {
+  buildGoPeer,
+  type GoServer,
+  killAllGoPeers,
+  liveGoPeers,
+  runGoClient,
+  startGoServer,
+} from "./go-peer.js";
+import { MAX_MESSAGE, Probe, pattern, TEST_SERVICE, testServiceMethods } from "./test-service.js";
+
+/** One call as the Go client reports it (client.go callResult). */
+interface GoCall {
+  ok: boolean;
+  code: number;
+  message?: string;
+  errText?: string;
+  isStatus?: boolean;
+  closed?: boolean;
+  ctxErr?: boolean;
+  size: number;
+  sha256?: string;
+  reply?: string;
+  elapsedMs: number;
+  containerdClass?: string;
+  containerdText?: string;
+}
+
+/** An Echo round trip as the Go client reports it (client.go echoCheck). */
+interface GoEcho {
+  sent: number;
+  received?: number;
+  equal?: boolean;
+  error?: string;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const text = new TextEncoder();
+const json = (v: unknown) => text.encode(JSON.stringify(v));
+const parse = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as unknown;
+
+/** Drops what legitimately differs between two runs (durations). */
+function stable<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v, (k, x) => (k === "elapsedMs" ? undefined : x))) as T;
+}
+
+function assertEchoed(e: GoEcho | undefined, what: string): void {
+  assert.ok(e, `${what}: no result`);
+  assert.equal(e.error, undefined, `${what}: ${e.error}`);
+  assert.equal(e.received, e.sent, `${what}: size`);
+  assert.equal(e.equal, true, `${what}: bytes differ`);
+}
+
+async function goClient<T>(socket: string, caseName: string): Promise<T> {
+  return (await runGoClient<T>(socket, caseName)).result;
+}
+
+async function rejection(p: Promise<unknown>): Promise<StatusError> {
+  try {
+    await p;
+  } catch (err: unknown) {
+    assert.ok(err instanceof StatusError, `expected a StatusError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("call succeeded, expected an error");
+}
+
+describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  before(async function () {
+    this.timeout(600_000); // the first build compiles grpc-go and friends
+    await buildGoPeer();
+    dir = await mkdtemp(join(tmpdir(), "ttrpc-go-"));
+  });
+
+  after(async () => {
+    const leaked = await killAllGoPeers();
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(leaked, 0, "Go peer processes were left running");
+  });
+
+  describe("Go client → our Server", () => {
+    let server: Server;
+    let probe: Probe;
+    let ours: string;
+    let reference: GoServer;
+
+    before(async () => {
+      ours = join(dir, "ours.sock");
+      probe = new Probe();
+      server = new Server();
+      server.register(TEST_SERVICE, testServiceMethods(probe));
+      await server.listen(`unix://${ours}`);
+      reference = await startGoServer(join(dir, "go-reference.sock"));
+    });
+
+    after(async () => {
+      server?.close();
+      await reference?.stop();
+    });
+
+    it("unary: Echo of 0 B to 64 KiB returns the same bytes", async () => {
+      const echoes = await goClient<GoEcho[]>(ours, "unary");
+      assert.deepEqual(
+        echoes.map((e) => e.sent),
+        [0, 1, 64, 1000, 65536],
+      );
+      for (const e of echoes) assertEchoed(e, `${e.sent} B`);
+    });
+
+    it("metadata: ttrpc.MD reaches the handler in order, as Go's server sees it", async () => {
+      type Result = { viaMD: GoCall; none: GoCall };
+      const [got, want] = await Promise.all([
+        goClient<Result>(ours, "metadata"),
+        goClient<Result>(reference.socket, "metadata"),
+      ]);
+      assert.deepEqual(JSON.parse(got.viaMD.reply ?? "null"), {
+        "containerd-namespace-ttrpc": ["default"],
+        "x-empty": [""],
+        "x-mixed-case": ["v"],
+        "x-multi": ["1", "2", "3"],
+        "x-unicode": ["żółw ✓"],
+      });
+      assert.deepEqual(JSON.parse(got.viaMD.reply ?? "null"), JSON.parse(want.viaMD.reply ?? "null"));
+      assert.equal(got.none.reply, "{}");
+      const seen = await probe.waitFor((c) => c.method === "EchoMetadata" && c.metadata.length > 0);
+      assert.deepEqual(
+        seen.metadata.filter(([k]) => k === "x-multi"),
+        [
+          ["x-multi", "1"],
+          ["x-multi", "2"],
+          ["x-multi", "3"],
+        ],
+      );
+    });
+
+    it("errors: every code, message, errdefs class and Unimplemented exactly as Go's server", async () => {
+      type Result = Record<string, GoCall>;
+      const [got, want] = await Promise.all([
+        goClient<Result>(ours, "errors"),
+        goClient<Result>(reference.socket, "errors"),
+      ]);
+      assert.equal(got["5"]?.code, Code.NotFound);
+      assert.equal(got["5"]?.message, "failure 5: ünïcode ✓");
+      assert.equal(got["plain"]?.code, Code.Unknown);
+      assert.equal(got["plain"]?.message, "plain failure");
+      assert.equal(got["errdefsNotFound"]?.containerdClass, "NotFound");
+      assert.equal(got["errdefsNotFound"]?.containerdText, "thing abc: not found");
+      assert.equal(got["unknownService"]?.code, Code.Unimplemented);
+      assert.equal(
+        got["unknownService"]?.errText,
+        "rpc error: code = Unimplemented desc = service ttrpc.interop.v1.Nope",
+      );
+      assert.equal(got["unknownMethod"]?.errText, "rpc error: code = Unimplemented desc = method Nope");
+      assertEchoed(got["afterErrors"] as GoEcho | undefined, "echo after errors");
+      // Everything else, key by key, against the reference (clearer failures than one deepEqual).
+      for (const key of Object.keys(want).sort()) {
+        assert.deepEqual(stable(got[key]), stable(want[key]), `case ${key}`);
+      }
+    });
+
+    it("deadlines: timeout_nano reaches ctx.deadline and is enforced by the server", async () => {
+      type Result = { none: GoCall; five: GoCall; wire: GoCall; short: GoCall; after: GoEcho };
+      const got = await goClient<Result>(ours, "deadline");
+      assert.deepEqual(JSON.parse(got.none.reply ?? "null"), { hasDeadline: false, remainingMs: 0 });
+      const five = JSON.parse(got.five.reply ?? "null") as { hasDeadline: boolean; remainingMs: number };
+      assert.equal(five.hasDeadline, true);
+      assert.ok(five.remainingMs > 0 && five.remainingMs <= 5000, `remaining ${five.remainingMs} ms`);
+      // 300 ms on the wire, 60 s for the Go caller: only our server can have ended this call.
+      assert.equal(got.wire.isStatus, true, got.wire.errText);
+      assert.equal(got.wire.code, Code.DeadlineExceeded, got.wire.errText);
+      assert.equal(got.wire.containerdClass, "DeadlineExceeded");
+      const wire = await probe.waitFor((c) => c.tag === "wire");
+      assert.ok(wire.deadlineInMs !== undefined && wire.deadlineInMs <= 300, `deadline ${wire.deadlineInMs}`);
+      assert.equal(wire.aborted?.name, "TimeoutError");
+      // A Go caller's own short deadline: whichever ends the call first (the caller's own context or our
+      // server's DeadlineExceeded status), the result is a deadline, and our handler is told as well.
+      assert.ok(
+        got.short.ctxErr === true ||
+          (got.short.isStatus === true && got.short.code === Code.DeadlineExceeded),
+        got.short.errText,
+      );
+      const short = await probe.waitFor((c) => c.tag === "short");
+      for (let i = 0; i < 100 && short.aborted === undefined; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(short.aborted?.name, "TimeoutError");
+      assertEchoed(got.after, "echo after deadlines");
+    });
+
+    it("1 MiB payloads both ways", async () => {
+      const got = await goClient<{ echo1MiB: GoEcho; big1MiB: GoCall }>(ours, "large");
+      assert.equal(got.echo1MiB.sent, 1 << 20);
+      assertEchoed(got.echo1MiB, "1 MiB echo");
+      assert.equal(got.big1MiB.ok, true, got.big1MiB.errText);
+      assert.equal(got.big1MiB.sha256, sha256(pattern(1 << 20)));
+    });
+
+    it("100 concurrent calls on one connection are all in flight at once, without listener warnings", async () => {
+      // Handlers that watch ctx.signal (as Wait does) must not trip Node's MaxListenersExceededWarning.
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on("warning", onWarning);
+      let got: { barrier: GoCall[]; echo: GoEcho[] };
+      try {
+        got = await goClient<{ barrier: GoCall[]; echo: GoEcho[] }>(ours, "concurrent");
+        await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      } finally {
+        process.off("warning", onWarning);
+      }
+      assert.deepEqual(warnings, []);
+      assert.equal(got.barrier.length, 100);
+      got.barrier.forEach((c, i) => {
+        assert.equal(c.ok, true, `call ${i}: ${c.errText}`);
+        assert.deepEqual(JSON.parse(c.reply ?? "null"), { tag: `call-${i}` });
+      });
+      assert.ok(probe.maxInFlight >= 100, `max in flight ${probe.maxInFlight}`);
+      got.echo.forEach((e, i) => {
+        assertEchoed(e, `echo ${i}`);
+      });
+    });
+
+    it("oversized request: discarded, ResourceExhausted like Go, connection kept; 4 MiB exactly is fine", async () => {
+      type Result = { request: GoCall; afterRequest: GoEcho; exactRequest: GoEcho; exactFrame: number };
+      const [got, want] = await Promise.all([
+        goClient<Result>(ours, "oversize-request"),
+        goClient<Result>(reference.socket, "oversize-request"),
+      ]);
+      assert.equal(got.request.code, Code.ResourceExhausted, got.request.errText);
+      assert.match(got.request.message ?? "", /^message length \d+ exceed maximum message size of 4194304$/);
+      assert.deepEqual(stable(got.request), stable(want.request));
+      assertEchoed(got.afterRequest, "echo after the oversized request");
+      assert.equal(got.exactFrame, MAX_MESSAGE);
+      assertEchoed(got.exactRequest, "request frame of exactly 4 MiB");
+    });
+
+    it("oversized response: answered with ResourceExhausted (a Go 1.1.1 client would panic on the frame)", async () => {
+      const got = await goClient<{ response: GoCall; afterResponse: GoEcho }>(ours, "oversize-response");
+      assert.equal(got.response.isStatus, true, got.response.errText);
+      assert.equal(got.response.code, Code.ResourceExhausted, got.response.errText);
+      assertEchoed(got.afterResponse, "echo after the oversized response");
+    });
+
+    it("server close with a call in flight: the Go client gets ttrpc: closed", async () => {
+      const socket = join(dir, "closing.sock");
+      const closingProbe = new Probe();
+      const closing = new Server();
+      closing.register(TEST_SERVICE, testServiceMethods(closingProbe));
+      await closing.listen(`unix://${socket}`);
+      try {
+        const run = await runGoClient<GoCall>(socket, "closed");
+        await closingProbe.waitFor((c) => c.tag === "closed");
+        closing.close();
+        const got = await run.result;
+        assert.equal(got.closed, true, got.errText);
+        assert.equal(got.errText, "ttrpc: closed");
+        assert.equal(closingProbe.calls.find((c) => c.tag === "closed")?.aborted?.name, "AbortError");
+      } finally {
+        closing.close();
+      }
+    });
+  });
+
+  describe("our Client → Go server", () => {
+    let go: GoServer;
+    let client: Client;
+
+    before(async () => {
+      go = await startGoServer(join(dir, "go.sock"));
+      client = await Client.connect(`unix://${go.socket}`);
+    });
+
+    after(async () => {
+      client?.close();
+      await go?.stop();
+    });
+
+    const call = (method: string, req: Uint8Array, opts?: Parameters<Client["call"]>[3]) =>
+      client.call(TEST_SERVICE, method, req, opts);
+
+    it("unary: Echo of 0 B to 64 KiB returns the same bytes", async () => {
+      for (const n of [0, 1, 64, 1000, 65536]) {
+        const sent = randomBytes(n);
+        const got = await call("Echo", sent);
+        assert.equal(sha256(got), sha256(sent), `${n} B`);
+      }
+    });
+
+    it("metadata: Metadata and pairs arrive as Go's ttrpc.MD", async () => {
+      const md = new Metadata();
+      md.set("containerd-namespace-ttrpc", "default");
+      md.set("X-Mixed-Case", "v");
+      md.append("x-multi", "1");
+      md.append("x-multi", "2");
+      md.append("X-Multi", "3");
+      md.set("x-unicode", "żółw ✓");
+      md.set("x-empty", "");
+      assert.deepEqual(parse(await call("EchoMetadata", new Uint8Array(), { metadata: md })), {
+        "containerd-namespace-ttrpc": ["default"],
+        "x-empty": [""],
+        "x-mixed-case": ["v"],
+        "x-multi": ["1", "2", "3"],
+        "x-unicode": ["żółw ✓"],
+      });
+      const pairs: [string, string][] = [
+        ["a", "1"],
+        ["b", "2"],
+        ["a", "3"],
+      ];
+      assert.deepEqual(parse(await call("EchoMetadata", new Uint8Array(), { metadata: pairs })), {
+        a: ["1", "3"],
+        b: ["2"],
+      });
+      assert.deepEqual(parse(await call("EchoMetadata", new Uint8Array())), {});
+    });
+
+    it("errors: Go's codes and messages arrive unchanged, Unimplemented for unknown names", async () => {
+      for (let code = 1; code <= 16; code++) {
+        const message = `failure ${code}: ünïcode ✓`;
+        const err = await rejection(call("Fail", json({ code, message })));
+        assert.equal(err.code, code);
+        assert.equal(err.message, message);
+      }
+      const plain = await rejection(call("Fail", json({ plain: true, message: "plain failure" })));
+      assert.deepEqual([plain.code, plain.message], [Code.Unknown, "plain failure"]);
+      const nf = await rejection(call("Fail", json({ errdefs: "NotFound", message: "thing abc" })));
+      assert.deepEqual([nf.code, nf.message], [Code.NotFound, "thing abc: not found"]);
+      const svc = await rejection(client.call("ttrpc.interop.v1.Nope", "Echo", new Uint8Array()));
+      assert.deepEqual([svc.code, svc.message], [Code.Unimplemented, "service ttrpc.interop.v1.Nope"]);
+      const method = await rejection(call("Nope", new Uint8Array()));
+      assert.deepEqual([method.code, method.message], [Code.Unimplemented, "method Nope"]);
+      assert.equal(sha256(await call("Echo", json("after"))), sha256(json("after")));
+    });
+
+    it("deadlines: timeoutMs travels as timeout_nano; Go's DeadlineExceeded comes back", async () => {
+      assert.deepEqual(parse(await call("Deadline", new Uint8Array())), {
+        hasDeadline: false,
+        remainingMs: 0,
+      });
+      const five = parse(await call("Deadline", new Uint8Array(), { timeoutMs: 5000 })) as {
+        hasDeadline: boolean;
+        remainingMs: number;
+      };
+      assert.equal(five.hasDeadline, true);
+      assert.ok(five.remainingMs > 0 && five.remainingMs <= 5000, `remaining ${five.remainingMs} ms`);
+      const slow = await rejection(call("Sleep", json({ ms: 30_000, tag: "slow" }), { timeoutMs: 300 }));
+      assert.equal(slow.code, Code.DeadlineExceeded);
+      assert.equal(sha256(await call("Echo", json("after"))), sha256(json("after")));
+    });
+
+    it("1 MiB payloads both ways", async () => {
+      const sent = randomBytes(1 << 20);
+      assert.equal(sha256(await call("Echo", sent)), sha256(sent));
+      assert.equal(sha256(await call("Big", json({ size: 1 << 20 }))), sha256(pattern(1 << 20)));
+    });
+
+    it("100 concurrent calls on one connection are all in flight at once", async () => {
+      const tags = Array.from({ length: 100 }, (_, i) => `call-${i}`);
+      const replies = await Promise.all(
+        tags.map((tag) => call("Barrier", json({ group: "ours-100", n: 100, tag }), { timeoutMs: 60_000 })),
+      );
+      assert.deepEqual(
+        replies.map((r) => parse(r)),
+        tags.map((tag) => ({ tag })),
+      );
+      const payloads = tags.map((_, i) => randomBytes(100 + i * 37));
+      const echoes = await Promise.all(payloads.map((p) => call("Echo", p)));
+      echoes.forEach((e, i) => {
+        assert.equal(sha256(e), sha256(payloads[i]!), `echo ${i}`);
+      });
+    });
+
+    it("oversized request: refused locally with ResourceExhausted, connection kept; 4 MiB frame is fine", async () => {
+      const err = await rejection(call("Echo", new Uint8Array(MAX_MESSAGE + 1)));
+      assert.equal(err.code, Code.ResourceExhausted);
+      // Request = service (2+21) + method (2+4) + payload (1+4+n): a frame of exactly 4 MiB.
+      const exact = randomBytes(MAX_MESSAGE - 34);
+      assert.equal(sha256(await call("Echo", exact)), sha256(exact));
+      assert.equal(go.stderr(), "", "the Go server logged an error");
+    });
+
+    it("oversized response from Go: ResourceExhausted like Go's client would say, connection kept", async () => {
+      const n = MAX_MESSAGE + 1;
+      const err = await rejection(call("Big", json({ size: n })));
+      assert.equal(err.code, Code.ResourceExhausted);
+      // Response = payload (1+4+n) only: ttrpc v1.1.1 leaves an OK status out (newer Go sends `0a 00`).
+      assert.equal(err.message, `message length ${n + 5} exceed maximum message size of ${MAX_MESSAGE}`);
+      assert.equal(sha256(await call("Echo", json("after"))), sha256(json("after")));
+      const exact = MAX_MESSAGE - 5;
+      assert.equal(sha256(await call("Big", json({ size: exact }))), sha256(pattern(exact)));
+    });
+
+    it("Go server killed with a call in flight: Unavailable ttrpc: closed, and closed resolves", async () => {
+      const doomed = await startGoServer(join(dir, "doomed.sock"));
+      const c = await Client.connect(`unix://${doomed.socket}`);
+      try {
+        const pending = rejection(c.call(TEST_SERVICE, "Sleep", json({ ms: 30_000, tag: "doomed" })));
+        await new Promise((r) => setTimeout(r, 200)); // let the request reach the server
+        doomed.process.kill("SIGKILL");
+        const err = await pending;
+        assert.deepEqual([err.code, err.message], [Code.Unavailable, "ttrpc: closed"]);
+        await c.closed;
+        const after = await rejection(c.call(TEST_SERVICE, "Echo", new Uint8Array()));
+        assert.equal(after.code, Code.Unavailable);
+      } finally {
+        c.close();
+        await doomed.stop();
+      }
+    });
+  });
+
+  describe("cleanup", () => {
+    it("leaves no Go process running", () => {
+      assert.equal(liveGoPeers(), 0);
+    });
+  });
+});
