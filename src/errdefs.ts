@@ -72,3 +72,11 @@ export class DeadlineExceededError extends ContainerdError {
     super(Code.DeadlineExceeded, "context deadline exceeded", detail, options);
   }
 }
+
+/** `context canceled` (1): the caller gave up (its AbortSignal fired, its connection went away). */
+export class CanceledError extends ContainerdError {
+  override name = "CanceledError";
+  constructor(detail?: string, options?: ErrorOptions) {
+    super(Code.Canceled, "context canceled", detail, options);
+  }
+}
