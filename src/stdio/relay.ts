@@ -1,0 +1,73 @@
+/**
+ * The two copy directions between containerd's endpoints and runhcs's pipes (Go shim `newPipeRelay`).
+ *
+ * Both use `Readable.pipe`, so a slow side pauses the other (bounded by the streams' high-water marks)
+ * instead of buffering without limit. Failures never throw out of here: a relay that cannot write any more
+ * keeps draining its source (so the container is never blocked or killed by SIGPIPE because containerd
+ * went away), and the completion promise always resolves.
+ */
+import { finished, type Readable, type Writable } from "node:stream";
+
+/** Called for each stream error seen by a relay (for logging); the relay has already handled it. */
+export type RelayErrorHandler = (err: Error) => void;
+
+/**
+ * Copies runhcs's stdout/stderr pipe (`src`) to containerd's endpoint (`dst`).
+ *
+ * Resolves once `src` is finished (EOF: every holder of the child end, i.e. the helper, closed it; or it was
+ * destroyed) and `dst` is finished (everything flushed to the kernel after `end()`; or it failed or was
+ * destroyed). If `dst` fails first (EPIPE: containerd's reader is gone), the rest of `src` is discarded.
+ */
+export function relayOutput(src: Readable, dst: Writable, onError: RelayErrorHandler): Promise<void> {
+  dst.on("error", (err: Error) => {
+    onError(err);
+    src.unpipe(dst);
+    src.resume();
+  });
+  src.on("error", (err: Error) => {
+    onError(err);
+    src.unpipe(dst);
+    dst.end();
+  });
+  src.pipe(dst);
+  return Promise.all([done(src, "readable"), done(dst, "writable")]).then(() => undefined);
+}
+
+/** The stdin direction, with the one extra operation it needs (CloseIO). */
+export interface InputRelay {
+  /** CloseIO: stop reading containerd's stdin and close the child's stdin once flushed (idempotent). */
+  close(): void;
+}
+
+/**
+ * Copies containerd's stdin (`src`) into runhcs's stdin pipe (`dst`). EOF or an error on `src` ends `dst`
+ * (the container sees EOF, as in containerd's runc shim); an error on `dst` (the container closed its
+ * stdin) stops reading `src`.
+ */
+export function relayInput(src: Readable, dst: Writable, onError: RelayErrorHandler): InputRelay {
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    src.unpipe(dst);
+    src.destroy();
+    dst.end();
+  };
+  src.on("error", (err: Error) => {
+    onError(err);
+    close();
+  });
+  dst.on("error", (err: Error) => {
+    onError(err);
+    close();
+  });
+  src.pipe(dst);
+  return { close };
+}
+
+/** Resolves when one side of `stream` is done, whatever the reason (end, finish, error, destroy). */
+function done(stream: Readable | Writable, side: "readable" | "writable"): Promise<void> {
+  return new Promise((resolve) => {
+    finished(stream, side === "readable" ? { writable: false } : { readable: false }, () => resolve());
+  });
+}
