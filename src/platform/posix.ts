@@ -1,0 +1,47 @@
+/**
+ * The posix (Linux) {@link Platform}: same shape as `windows.ts`; `index.ts` chooses between them.
+ * Importing this module loads nothing native: libc is bound on `ProcessWaiter.init()`.
+ */
+
+import { PosixShimAddress } from "./posix-address.js";
+import { loadLibc } from "./posix-libc.js";
+import { ProcProcessTree } from "./posix-tree.js";
+import { PosixProcessWaiter } from "./posix-waiter.js";
+import { PosixSignals } from "./signals.js";
+import type {
+  Platform,
+  ProcessTree,
+  ProcessWaiter,
+  ShimAddress,
+  ShimAddressOptions,
+  Signals,
+} from "./types.js";
+
+/** Subreaper + SIGCHLD waiter; keep ONE per process (it owns the process-wide subreaper flag). */
+export function createProcessWaiter(): ProcessWaiter {
+  return new PosixProcessWaiter({ libc: loadLibc });
+}
+
+/** procfs process tree. */
+export function createProcessTree(): ProcessTree {
+  return new ProcProcessTree();
+}
+
+/** Signal range 1..64, `kill(2)`. */
+export function createSignals(): Signals {
+  return new PosixSignals();
+}
+
+/** containerd's unix socket naming. */
+export function createShimAddress(options?: ShimAddressOptions): ShimAddress {
+  return new PosixShimAddress(options);
+}
+
+/** All posix concerns. */
+export const posixPlatform: Platform = {
+  name: "posix",
+  createProcessWaiter,
+  createProcessTree,
+  createSignals,
+  createShimAddress,
+};

@@ -1,0 +1,114 @@
+/**
+ * The platform seam: one interface per OS-dependent concern. `posix.ts` and `windows.ts` implement every
+ * interface here with the same shape, and `index.ts` picks one of them once (containerd's
+ * `shim_unix.go` / `shim_windows.go`). Nothing outside `src/platform/` looks at `process.platform`.
+ */
+
+/** How and when a process ended, as the shim reports it in TaskExit, Wait and Delete. */
+export interface ExitInfo {
+  /**
+   * posix: the exit status for a normal exit, `128 + signal` for a death by signal (the shell and
+   * containerd's runc shim convention). Windows: the raw 32-bit process exit code (unsigned).
+   * {@link UNKNOWN_EXIT_CODE} when the code cannot be known (see {@link ExitInfo.exitCodeUnknown}).
+   */
+  readonly exitCode: number;
+  /** When the shim observed the exit (containerd's shims also take "now" at reap time). */
+  readonly exitedAt: Date;
+  /**
+   * Set only when the exit was observed without its code (posix: the process was not our child, see
+   * `PidfdWatcher`); `exitCode` is then {@link UNKNOWN_EXIT_CODE}.
+   */
+  readonly exitCodeUnknown?: true;
+}
+
+/** The exit status containerd and hcsshim report when the real one is unknown. */
+export const UNKNOWN_EXIT_CODE = 255;
+
+/**
+ * Waits for processes the shim did not spawn itself (the pid runhcs wrote to its pid file), with their
+ * exact exit code, without a polling timer, and without ever losing an exit that happened before `wait`.
+ */
+export interface ProcessWaiter {
+  /**
+   * Prepares the process-wide machinery; idempotent. posix: makes this process a child subreaper (so
+   * orphans below it, like the helper `runhcs create` leaves behind, become its children) and listens
+   * for SIGCHLD. MUST run before the processes to wait for are started (before `runhcs create`).
+   */
+  init(): void;
+  /**
+   * Resolves once `pid` has exited. Registration happens synchronously inside the call (posix: an immediate
+   * `waitpid` check; Windows: `OpenProcess`), so call it right after reading the pid file. Concurrent calls
+   * for one pid share one result. After it settles the pid is released and may be reused by the OS: call
+   * `wait` once per process and keep the promise. Rejects with `NotFoundError` when no such process exists.
+   * MUST NOT be used for pids spawned through `node:child_process` (their exit belongs to libuv).
+   */
+  wait(pid: number): Promise<ExitInfo>;
+  /** Number of pids currently being waited for (for diagnostics and leak checks in tests). */
+  readonly pending: number;
+  /** Stops listening, releases OS resources, rejects pending waits with `UnavailableError`. */
+  close(): void;
+}
+
+/** Lists the processes below a process, for kill-all and for Pids. */
+export interface ProcessTree {
+  /** All descendants of `pid` (children, grandchildren, ...), not `pid` itself; `[]` when it has none. */
+  descendants(pid: number): Promise<number[]>;
+}
+
+/** Signal handling for Kill: what runhcs is given, and kill-all over a process tree. */
+export interface Signals {
+  /**
+   * Validates the signal number of a containerd Kill request and returns it as the decimal string runhcs
+   * takes. Throws `InvalidArgumentError` for a value out of range. No translation: mapping numbers to
+   * Windows console control events (WCOW) is runhcs's own job.
+   */
+  toRunhcsSignal(signal: number): string;
+  /**
+   * Sends `signal` to one host process; returns false if it no longer exists (ESRCH), true otherwise.
+   * Used to kill the remaining processes of a tree (kill-all).
+   */
+  kill(pid: number, signal: number): boolean;
+}
+
+/** Who the shim is: (namespace, id, containerd's address) as containerd identifies a shim. */
+export interface ShimIdentity {
+  readonly namespace: string;
+  readonly id: string;
+  /** containerd's gRPC address (`-address`), part of the posix socket name. */
+  readonly containerdAddress: string;
+}
+
+/** Names of the shim's own endpoints. */
+export interface ShimAddress {
+  /**
+   * The Task API address `start` prints and the server listens on. posix: `unix:///run/containerd/s/<hex>`
+   * exactly as containerd's `shim.SocketAddress`; Windows: hcsshim's protected pipe name.
+   * Throws `InvalidArgumentError` for an unsafe namespace or id, or a socket path that is too long.
+   */
+  socketAddress(who: ShimIdentity): string;
+  /**
+   * Where the shim writes its log. posix: the `log` FIFO containerd created in the bundle directory
+   * (the shim opens it write-only). Windows: the pipe containerd dials (the shim is the pipe server).
+   */
+  logEndpoint(who: Pick<ShimIdentity, "namespace" | "id">, bundleDir: string): string;
+  /** The path to listen on or dial for an address: posix strips `unix://`; a pipe name is unchanged. */
+  toListenPath(address: string): string;
+}
+
+/** Options of {@link Platform.createShimAddress}. */
+export interface ShimAddressOptions {
+  /**
+   * posix: directory of the Task API socket instead of `/run/containerd/s` (tests; containerd 2.3+
+   * `BootstrapParams.socket_dir`). Ignored on Windows, where pipes have no directory.
+   */
+  readonly socketDir?: string;
+}
+
+/** Every concern of one platform: `posix.ts` and `windows.ts` both export exactly this shape. */
+export interface Platform {
+  readonly name: "posix" | "windows";
+  createProcessWaiter(): ProcessWaiter;
+  createProcessTree(): ProcessTree;
+  createSignals(): Signals;
+  createShimAddress(options?: ShimAddressOptions): ShimAddress;
+}

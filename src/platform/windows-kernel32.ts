@@ -1,0 +1,133 @@
+/**
+ * The five kernel32 calls the Windows waiter needs, behind the small {@link Kernel32} interface so the
+ * waiter is unit-tested on Linux with a fake. The real binding (koffi) is created lazily, on Windows only.
+ *
+ * Not verifiable on the Linux build machine: written against the documented Win32 signatures and koffi's
+ * documented callback behaviour (a registered callback invoked from a foreign thread is queued to the
+ * JS main thread; that foreign thread waits until the JS function returns).
+ */
+import { createRequire } from "node:module";
+
+type Koffi = typeof import("koffi").default;
+
+/** An opaque Win32 HANDLE as the binding returns it. */
+export type Win32Handle = unknown;
+
+/** A failed Win32 call with its `GetLastError()` code. */
+export class Win32Error extends Error {
+  override name = "Win32Error";
+  constructor(
+    readonly call: string,
+    readonly code: number,
+  ) {
+    super(`${call} failed with Win32 error ${code}`);
+  }
+}
+
+/** `ERROR_INVALID_PARAMETER`: what `OpenProcess` returns for a pid with no process. */
+export const ERROR_INVALID_PARAMETER = 87;
+/** `ERROR_ACCESS_DENIED`. */
+export const ERROR_ACCESS_DENIED = 5;
+
+/** The kernel32 surface of the waiter. Failures throw {@link Win32Error}. */
+export interface Kernel32 {
+  /** `OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)`. */
+  openProcess(pid: number): Win32Handle;
+  /**
+   * `RegisterWaitForSingleObject(&wait, process, cb, ctx, INFINITE, WT_EXECUTEONLYONCE)`: the system
+   * thread pool waits (one wait thread serves up to 63 handles, so no thread per process) and
+   * `onSignaled` then runs once on the JS main thread. Returns the wait handle.
+   */
+  registerWait(process: Win32Handle, onSignaled: () => void): Win32Handle;
+  /**
+   * `UnregisterWait(wait)`: required even after a WT_EXECUTEONLYONCE wait fired. Non-blocking (unlike
+   * `UnregisterWaitEx(INVALID_HANDLE_VALUE)`, which could deadlock with a callback queued to our thread).
+   */
+  unregisterWait(wait: Win32Handle): void;
+  /** `GetExitCodeProcess(process, &code)`: the unsigned 32-bit exit code. */
+  getExitCodeProcess(process: Win32Handle): number;
+  /** `CloseHandle(h)`. */
+  closeHandle(handle: Win32Handle): void;
+}
+
+const SYNCHRONIZE = 0x0010_0000;
+const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+const INFINITE = 0xffff_ffff;
+const WT_EXECUTEONLYONCE = 0x8;
+const ERROR_IO_PENDING = 997;
+
+let cached: Kernel32 | undefined;
+
+/** The real kernel32 binding, created on first use (Windows only). */
+export function loadKernel32(): Kernel32 {
+  cached ??= bindKernel32(createRequire(import.meta.url)("koffi") as Koffi);
+  return cached;
+}
+
+function bindKernel32(koffi: Koffi): Kernel32 {
+  const k32 = koffi.load("kernel32.dll");
+  koffi.pointer("HANDLE", koffi.opaque());
+  const WaitCallback = koffi.proto("void __stdcall WaitOrTimerCallback(uintptr_t context, uint8_t fired)");
+  const OpenProcess = k32.func("HANDLE __stdcall OpenProcess(uint32_t access, int inherit, uint32_t pid)");
+  const RegisterWait = k32.func(
+    "int __stdcall RegisterWaitForSingleObject(_Out_ HANDLE *wait, HANDLE object, WaitOrTimerCallback *cb, uintptr_t context, uint32_t ms, uint32_t flags)",
+  );
+  const UnregisterWait = k32.func("int __stdcall UnregisterWait(HANDLE wait)");
+  const GetExitCodeProcess = k32.func(
+    "int __stdcall GetExitCodeProcess(HANDLE process, _Out_ uint32_t *code)",
+  );
+  const CloseHandle = k32.func("int __stdcall CloseHandle(HANDLE handle)");
+  const GetLastError = k32.func("uint32_t __stdcall GetLastError()");
+
+  // One registered callback for every wait (koffi has a limited number of slots); the context number
+  // routes each firing to its JS listener. Lives as long as the process.
+  const listeners = new Map<number, () => void>();
+  const contexts = new Map<Win32Handle, number>();
+  let nextContext = 1;
+  const trampoline = koffi.register((context: number | bigint) => {
+    const key = Number(context);
+    const listener = listeners.get(key);
+    listeners.delete(key);
+    // Leave the thread-pool thread as soon as possible: the listener runs on a later turn.
+    if (listener) setImmediate(listener);
+  }, koffi.pointer(WaitCallback));
+
+  const fail = (call: string): never => {
+    throw new Win32Error(call, GetLastError() as number);
+  };
+
+  return {
+    openProcess(pid) {
+      const h = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+      return h === null ? fail("OpenProcess") : h;
+    },
+    registerWait(process, onSignaled) {
+      const context = nextContext++;
+      listeners.set(context, onSignaled);
+      const out: unknown[] = [null];
+      if (!RegisterWait(out, process, trampoline, context, INFINITE, WT_EXECUTEONLYONCE)) {
+        listeners.delete(context);
+        fail("RegisterWaitForSingleObject");
+      }
+      contexts.set(out[0], context);
+      return out[0];
+    },
+    unregisterWait(wait) {
+      const context = contexts.get(wait);
+      contexts.delete(wait);
+      if (context !== undefined) listeners.delete(context);
+      if (!UnregisterWait(wait)) {
+        const code = GetLastError() as number;
+        if (code !== ERROR_IO_PENDING) throw new Win32Error("UnregisterWait", code);
+      }
+    },
+    getExitCodeProcess(process) {
+      const out = [0];
+      if (!GetExitCodeProcess(process, out)) fail("GetExitCodeProcess");
+      return (out[0] ?? 0) >>> 0;
+    },
+    closeHandle(handle) {
+      if (!CloseHandle(handle)) fail("CloseHandle");
+    },
+  };
+}

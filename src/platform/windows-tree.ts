@@ -1,0 +1,71 @@
+/**
+ * Windows {@link ProcessTree} through `@vscode/windows-process-tree`, an OPTIONAL native dependency
+ * (not installed by default): it is loaded on the first call, and a missing module gives a clear
+ * `UnavailableError` instead of breaking the import of the platform layer.
+ *
+ * Limits, from the library: the list is a Toolhelp snapshot filtered to 10 levels below the root, and
+ * Windows parent pids are not reference-counted, so a reused pid can make an unrelated process look like
+ * a child. Kill-all on Windows is runhcs's job; this serves diagnostics and host-side helper cleanup.
+ */
+import { createRequire } from "node:module";
+import { UnavailableError } from "../errdefs.js";
+import { collectDescendants } from "./tree-walk.js";
+import type { ProcessTree } from "./types.js";
+
+/** The module name of the optional dependency. */
+export const WINDOWS_PROCESS_TREE_MODULE = "@vscode/windows-process-tree";
+
+/** One row of `getProcessList` (the subset we use). */
+export interface ProcessListEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly name: string;
+}
+
+/** The part of `@vscode/windows-process-tree`'s documented API we use. */
+export interface WindowsProcessTreeModule {
+  /** Calls back with the root and all its descendants, or `undefined` when the root does not exist. */
+  getProcessList(
+    rootPid: number,
+    callback: (list: ProcessListEntry[] | undefined) => void,
+    flags?: number,
+  ): void;
+}
+
+/** Loads the optional module, or throws `UnavailableError` naming it. */
+export function loadWindowsProcessTree(): WindowsProcessTreeModule {
+  try {
+    return createRequire(import.meta.url)(WINDOWS_PROCESS_TREE_MODULE) as WindowsProcessTreeModule;
+  } catch (err: unknown) {
+    throw new UnavailableError(
+      `optional dependency ${WINDOWS_PROCESS_TREE_MODULE} is not installed (npm install ${WINDOWS_PROCESS_TREE_MODULE})`,
+      { cause: err },
+    );
+  }
+}
+
+/** Descendants from the library's process list. */
+export class WindowsProcessTree implements ProcessTree {
+  readonly #load: () => WindowsProcessTreeModule;
+  #module: WindowsProcessTreeModule | undefined;
+
+  constructor(load: () => WindowsProcessTreeModule = loadWindowsProcessTree) {
+    this.#load = load;
+  }
+
+  async descendants(pid: number): Promise<number[]> {
+    this.#module ??= this.#load();
+    const mod = this.#module;
+    const list = await new Promise<ProcessListEntry[] | undefined>((resolve) =>
+      mod.getProcessList(pid, resolve),
+    );
+    if (!list) return [];
+    const byParent = new Map<number, number[]>();
+    for (const p of list) {
+      const siblings = byParent.get(p.ppid) ?? [];
+      siblings.push(p.pid);
+      byParent.set(p.ppid, siblings);
+    }
+    return collectDescendants(pid, (p) => byParent.get(p) ?? []);
+  }
+}

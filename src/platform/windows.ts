@@ -1,0 +1,48 @@
+/**
+ * The Windows {@link Platform}: same shape as `posix.ts`; `index.ts` chooses between them.
+ * Importing this module loads nothing native: kernel32 is bound on `ProcessWaiter.init()`, the optional
+ * `@vscode/windows-process-tree` on the first `descendants()` call.
+ */
+
+import { WindowsSignals } from "./signals.js";
+import type {
+  Platform,
+  ProcessTree,
+  ProcessWaiter,
+  ShimAddress,
+  ShimAddressOptions,
+  Signals,
+} from "./types.js";
+import { WindowsShimAddress } from "./windows-address.js";
+import { loadKernel32 } from "./windows-kernel32.js";
+import { WindowsProcessTree } from "./windows-tree.js";
+import { WindowsProcessWaiter } from "./windows-waiter.js";
+
+/** OpenProcess + RegisterWaitForSingleObject waiter. */
+export function createProcessWaiter(): ProcessWaiter {
+  return new WindowsProcessWaiter({ kernel32: loadKernel32 });
+}
+
+/** Process tree through the optional `@vscode/windows-process-tree`. */
+export function createProcessTree(): ProcessTree {
+  return new WindowsProcessTree();
+}
+
+/** Signal range 0..64 passed through; host processes are terminated. */
+export function createSignals(): Signals {
+  return new WindowsSignals();
+}
+
+/** hcsshim's named pipe naming; `socketDir` does not apply to pipes and is ignored. */
+export function createShimAddress(_options?: ShimAddressOptions): ShimAddress {
+  return new WindowsShimAddress();
+}
+
+/** All Windows concerns. */
+export const windowsPlatform: Platform = {
+  name: "windows",
+  createProcessWaiter,
+  createProcessTree,
+  createSignals,
+  createShimAddress,
+};
