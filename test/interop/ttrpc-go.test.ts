@@ -172,8 +172,18 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     });
 
     it("deadlines: timeout_nano reaches ctx.deadline and is enforced by the server", async () => {
-      type Result = { none: GoCall; five: GoCall; wire: GoCall; short: GoCall; after: GoEcho };
-      const got = await goClient<Result>(ours, "deadline");
+      type Result = {
+        none: GoCall;
+        five: GoCall;
+        wire: GoCall;
+        expired: GoCall;
+        short: GoCall;
+        after: GoEcho;
+      };
+      const [got, want] = await Promise.all([
+        goClient<Result>(ours, "deadline"),
+        goClient<Result>(reference.socket, "deadline"),
+      ]);
       assert.deepEqual(JSON.parse(got.none.reply ?? "null"), { hasDeadline: false, remainingMs: 0 });
       const five = JSON.parse(got.five.reply ?? "null") as { hasDeadline: boolean; remainingMs: number };
       assert.equal(five.hasDeadline, true);
@@ -185,6 +195,9 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       const wire = await probe.waitFor((c) => c.tag === "wire");
       assert.ok(wire.deadlineInMs !== undefined && wire.deadlineInMs <= 300, `deadline ${wire.deadlineInMs}`);
       assert.equal(wire.aborted?.name, "TimeoutError");
+      // A negative timeout_nano is already expired, as for Go's server.
+      assert.equal(got.expired.code, Code.DeadlineExceeded, got.expired.errText);
+      assert.deepEqual(stable(got.expired), stable(want.expired));
       // A Go caller's own short deadline: whichever ends the call first (the caller's own context or our
       // server's DeadlineExceeded status), the result is a deadline, and our handler is told as well.
       assert.ok(
@@ -250,6 +263,16 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       assert.equal(got.response.isStatus, true, got.response.errText);
       assert.equal(got.response.code, Code.ResourceExhausted, got.response.errText);
       assertEchoed(got.afterResponse, "echo after the oversized response");
+    });
+
+    it("client going away with a call in flight: the handler is aborted, the server serves on", async () => {
+      const got = await goClient<GoCall>(ours, "abandon");
+      assert.equal(got.closed, true, got.errText);
+      const abandoned = await probe.waitFor((c) => c.tag === "abandoned");
+      for (let i = 0; i < 100 && abandoned.aborted === undefined; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(abandoned.aborted?.name, "AbortError");
+      assertEchoed((await goClient<GoEcho[]>(ours, "unary"))[2], "echo on a new connection");
     });
 
     it("server close with a call in flight: the Go client gets ttrpc: closed", async () => {

@@ -229,12 +229,22 @@ func runClient(socket, name string) (interface{}, error) {
 		pc.mu.Lock()
 		pc.timeoutNano = 0
 		pc.mu.Unlock()
+		// A negative timeout_nano: Go's server treats it as already expired.
+		pc.mu.Lock()
+		pc.timeoutNano = -1
+		pc.mu.Unlock()
+		expired := pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "expired"}))
+		pc.mu.Lock()
+		pc.timeoutNano = 0
+		pc.mu.Unlock()
 		// The ordinary containerd way: a short caller deadline against a slow handler.
 		ctxShort, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
 		short := pc.call(ctxShort, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "short"}))
 		cancelShort()
 		after := echoCheck(ctx, pc, []byte("after deadlines"))
-		return map[string]interface{}{"none": none, "five": five, "wire": wire, "short": short, "after": after}, nil
+		return map[string]interface{}{
+			"none": none, "five": five, "wire": wire, "expired": expired, "short": short, "after": after,
+		}, nil
 
 	case "large":
 		return map[string]interface{}{
@@ -288,6 +298,14 @@ func runClient(socket, name string) (interface{}, error) {
 			"response":      pc.call(ctx, "Big", mustJSON(bigRequest{Size: MaxMessage + 1})),
 			"afterResponse": echoCheck(ctx, pc, []byte("after oversized response")),
 		}, nil
+
+	case "abandon":
+		// Like a containerd that goes away: close the connection while a call is in flight.
+		done := make(chan callResult, 1)
+		go func() { done <- pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "abandoned"})) }()
+		time.Sleep(300 * time.Millisecond)
+		pc.c.Close()
+		return <-done, nil
 
 	case "closed":
 		// The TS test closes its server while this call is in flight.
