@@ -11,9 +11,10 @@ import { type ContainerProcess, startProcess } from "./container-process.js";
 import type { SimContext } from "./context.js";
 import { type ControlReply, type ControlRequest, controlAddress, serveControl } from "./control.js";
 import { SimLog } from "./log.js";
+import { becomeSubreaper } from "./native.js";
 import { parseExecProcess } from "./oci.js";
 import { containerTree, signalEach, startTimeOf } from "./proc.js";
-import { effectiveStatus, rootPids } from "./state-store.js";
+import { containerPids, effectiveStatus } from "./state-store.js";
 
 /** What `runhcs shim` was asked to do. */
 export interface HelperOptions {
@@ -30,6 +31,7 @@ const errText = (err: unknown) => (err instanceof Error ? err.message : String(e
 export async function runHelper(ctx: SimContext, opts: HelperOptions): Promise<void> {
   const log = new SimLog(opts.shimLog, "json", true, { "container-id": opts.id, "helper-pid": process.pid });
   const ready = new Socket({ fd: 3, readable: true, writable: true });
+  becomeSubreaper();
   ready.on("error", () => {});
   try {
     if (opts.exec) await runExec(ctx, opts, ready, log);
@@ -40,10 +42,14 @@ export async function runHelper(ctx: SimContext, opts: HelperOptions): Promise<v
   }
 }
 
-function killTree(roots: number[]): void {
-  const pids = containerTree(roots);
+function killAll(pids: number[]): void {
   signalEach(pids, "SIGKILL");
   signalEach(pids, "SIGCONT");
+}
+
+/** The exec process and everything below this helper (orphans re-parent here), not the helper itself. */
+function ownTree(pid: number): number[] {
+  return containerTree([pid, process.pid]).filter((p) => p !== process.pid);
 }
 
 async function runInit(ctx: SimContext, opts: HelperOptions, ready: Socket, log: SimLog): Promise<void> {
@@ -54,7 +60,7 @@ async function runInit(ctx: SimContext, opts: HelperOptions, ready: Socket, log:
 
   const finish = (code: number) => {
     store.update(id, (r) => {
-      killTree(rootPids(r));
+      killAll(containerPids(r));
       r.status = "stopped";
       r.shimPid = 0;
       r.initPid = 0;
@@ -98,7 +104,7 @@ async function runInit(ctx: SimContext, opts: HelperOptions, ready: Socket, log:
   // delete --force on a created container, or an administrator: exit like a container that never ran.
   process.on("SIGTERM", () => {
     const rec = store.read(id);
-    if (proc && rec) killTree(rootPids(rec));
+    if (proc && rec) killAll(containerPids(rec));
     else finish(1);
   });
   ready.write("OK\n");
@@ -129,7 +135,7 @@ async function runExec(ctx: SimContext, opts: HelperOptions, ready: Socket, log:
     return true;
   });
   if (!registered) {
-    killTree([proc.pid]);
+    killAll(ownTree(proc.pid));
     throw new Error("container is stopped");
   }
   await serveControl(controlAddress(store.containerDir(id), process.pid), async (req) => {
@@ -139,7 +145,7 @@ async function runExec(ctx: SimContext, opts: HelperOptions, ready: Socket, log:
     }
     return { ok: false, error: "cannot start an already running container" };
   });
-  process.on("SIGTERM", () => killTree([proc.pid]));
+  process.on("SIGTERM", () => killAll(ownTree(proc.pid)));
   log.info("exec process started", { pid: proc.pid });
   ready.end("OK\n");
   const code = await proc.exited;

@@ -6,9 +6,9 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic-file.js";
-import { withFileLock } from "./flock.js";
+import { withFileLock } from "./native.js";
 import type { ProcessSpec } from "./oci.js";
-import { isAlive } from "./proc.js";
+import { containerTree, isAlive } from "./proc.js";
 
 /** runhcs status strings. */
 export type Status = "created" | "running" | "paused" | "stopped";
@@ -137,7 +137,26 @@ export function effectiveStatus(rec: ContainerRecord): Status {
   return rec.status;
 }
 
-/** Pids of the container's root processes (init + exec processes) for tree operations. */
+/** Pids of the container's root processes (init + exec processes). */
 export function rootPids(rec: ContainerRecord): number[] {
   return [rec.initPid, ...Object.values(rec.execs).map((e) => e.pid)].filter((p) => p > 0);
+}
+
+/** Host pids of the live helpers of a container (init helper and exec helpers). */
+export function helperPids(rec: ContainerRecord): number[] {
+  const out: number[] = [];
+  if (isAlive(rec.shimPid, rec.shimStart)) out.push(rec.shimPid);
+  for (const [pid, e] of Object.entries(rec.execs))
+    if (isAlive(Number(pid), e.helperStart)) out.push(Number(pid));
+  return out;
+}
+
+/**
+ * Every process of the container (what HCS would list for the silo): the init and exec processes, their
+ * session members and descendants — including orphans, which re-parent to their helper because helpers
+ * are child subreapers — but not the helpers themselves.
+ */
+export function containerPids(rec: ContainerRecord): number[] {
+  const helpers = helperPids(rec);
+  return containerTree([...rootPids(rec), ...helpers]).filter((p) => !helpers.includes(p));
 }

@@ -3,20 +3,12 @@
  * container tree is killed, the helpers get a short grace period to record their exit (then SIGKILL), and
  * the state is removed; a missing container is then a success.
  */
-import { containerTree, isAlive, signalEach } from "../proc.js";
-import { type ContainerRecord, effectiveStatus, rootPids } from "../state-store.js";
+import { signalEach } from "../proc.js";
+import { containerPids, effectiveStatus, helperPids } from "../state-store.js";
 import type { Command } from "./command.js";
 
 const GRACE_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function helpersAlive(rec: ContainerRecord): number[] {
-  const out: number[] = [];
-  if (isAlive(rec.shimPid, rec.shimStart)) out.push(rec.shimPid);
-  for (const [pid, e] of Object.entries(rec.execs))
-    if (isAlive(Number(pid), e.helperStart)) out.push(Number(pid));
-  return out;
-}
 
 export const del: Command = {
   flags: [{ name: "force", aliases: ["f"], kind: "bool" }],
@@ -35,19 +27,19 @@ export const del: Command = {
     const status = effectiveStatus(rec);
     if (status !== "stopped") {
       if (!force) throw new Error(`cannot delete container ${id} that is not stopped: ${status}`);
-      const tree = containerTree(rootPids(rec));
+      const tree = containerPids(rec);
       signalEach(tree, "SIGKILL");
       signalEach(tree, "SIGCONT");
       // A created container has no process: its helper exits (code 1) on SIGTERM.
-      if (isAlive(rec.shimPid, rec.shimStart) && rec.initPid === 0) signalEach([rec.shimPid], "SIGTERM");
+      if (rec.initPid === 0) signalEach(helperPids(rec).slice(0, 1), "SIGTERM");
       const deadline = Date.now() + GRACE_MS;
       for (;;) {
         const current = store.read(id) ?? rec;
-        const alive = helpersAlive(current);
+        const alive = helperPids(current);
         if (alive.length === 0) break;
         if (Date.now() > deadline) {
+          signalEach(containerPids(current), "SIGKILL");
           signalEach(alive, "SIGKILL");
-          signalEach(containerTree(rootPids(current)), "SIGKILL");
           break;
         }
         await sleep(25);

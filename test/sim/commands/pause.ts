@@ -2,8 +2,8 @@
  * `runhcs pause ID` / `runhcs resume ID`: SIGSTOP / SIGCONT to every process of the container (init, exec
  * processes and their descendants) — the closest Linux analogue of pausing an HCS compute system.
  */
-import { containerTree, signalEach } from "../proc.js";
-import { effectiveStatus, rootPids } from "../state-store.js";
+import { signalEach } from "../proc.js";
+import { containerPids, effectiveStatus } from "../state-store.js";
 import { CONTAINER_STOPPED, type Command } from "./command.js";
 
 function toggle(pause: boolean): Command {
@@ -19,7 +19,7 @@ function toggle(pause: boolean): Command {
         if (status === "stopped" || status === "created") throw new Error(CONTAINER_STOPPED);
         if (pause && status === "paused") throw new Error("container is already paused");
         if (!pause && status === "running") throw new Error("container is not paused");
-        signalEach(containerTree(rootPids(rec)), pause ? "SIGSTOP" : "SIGCONT");
+        signalEach(containerPids(rec), pause ? "SIGSTOP" : "SIGCONT");
         rec.status = pause ? "paused" : "running";
       });
       ctx.log.info(pause ? "container paused" : "container resumed", { id });

@@ -1,7 +1,6 @@
 /** Read-only subcommands: `state ID`, `list [--format table|json] [-q]`, `ps [--format json] ID`. */
 import { UsageError } from "../cli-args.js";
-import { containerTree } from "../proc.js";
-import { type ContainerRecord, effectiveStatus, rootPids } from "../state-store.js";
+import { type ContainerRecord, containerPids, effectiveStatus } from "../state-store.js";
 import { writeAll } from "../write-all.js";
 import { CONTAINER_STOPPED, type Command } from "./command.js";
 
@@ -83,7 +82,7 @@ export const ps: Command = {
     if (format !== "json") throw new Error("invalid format option");
     const rec = ctx.store.get(p.args[0] as string);
     if (effectiveStatus(rec) === "stopped") throw new Error(CONTAINER_STOPPED);
-    const pids = containerTree(rootPids(rec));
+    const pids = containerPids(rec);
     writeAll(1, `${JSON.stringify(pids.length ? pids : null)}\n`);
     return 0;
   },

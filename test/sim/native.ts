@@ -1,19 +1,35 @@
 /**
- * Advisory whole-file lock (flock(2) through koffi). The kernel drops it when the holder dies, so a crashed
- * runhcs call can never leave the state locked — the property a lock-file scheme cannot give.
+ * The two libc calls the simulator needs, through koffi: flock(2) for the state lock (the kernel drops it
+ * when the holder dies, so a crashed call never leaves the state locked) and prctl(2) to make helpers
+ * child subreapers (orphaned container processes stay under their helper, as they stay in an HCS silo).
  */
 import { closeSync, openSync } from "node:fs";
-import koffi from "koffi";
+import koffi, { type LibraryHandle } from "koffi";
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 
+const PR_SET_CHILD_SUBREAPER = 36;
+
+let libc: LibraryHandle | undefined;
+const lib = () => {
+  libc ??= koffi.load("libc.so.6");
+  return libc;
+};
 let flockFn: ((fd: number, op: number) => number) | undefined;
 function flock(fd: number, op: number): number {
-  if (!flockFn)
-    flockFn = koffi.load("libc.so.6").func("int flock(int fd, int op)") as (fd: number, op: number) => number;
+  flockFn ??= lib().func("int flock(int fd, int op)") as (fd: number, op: number) => number;
   return flockFn(fd, op);
+}
+
+/** Makes this process a child subreaper: orphaned descendants re-parent to it instead of to init. */
+export function becomeSubreaper(): void {
+  const prctl = lib().func(
+    "int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)",
+  );
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0)
+    throw new Error("prctl(PR_SET_CHILD_SUBREAPER) failed");
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
