@@ -1,7 +1,7 @@
 // Shared test helpers for the ttrpc tests: temp socket paths, raw frame I/O, leak checks.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection, type Socket } from "node:net";
+import { createConnection, createServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Frame, FrameDecoder } from "../../../src/ttrpc/frame.js";
@@ -20,7 +20,7 @@ export class RawPeer {
   #waiters: (() => void)[] = [];
   ended = false;
 
-  private constructor(sock: Socket) {
+  constructor(sock: Socket) {
     this.sock = sock;
     sock.on("data", (chunk: Buffer) => {
       for (const f of this.#decoder.write(chunk)) {
@@ -108,5 +108,36 @@ export async function eventually(cond: () => boolean, what: string, timeoutMs = 
   while (!cond()) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A raw listening socket: each accepted connection becomes a {@link RawPeer} (a scripted ttrpc server). */
+export class RawServer {
+  readonly net: NetServer;
+  readonly #accepted: RawPeer[] = [];
+  #waiters: (() => void)[] = [];
+
+  private constructor(net: NetServer) {
+    this.net = net;
+    net.on("connection", (sock) => {
+      this.#accepted.push(new RawPeer(sock));
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  static async listen(path: string): Promise<RawServer> {
+    const net = createServer();
+    await new Promise<void>((r) => net.listen(path, r));
+    return new RawServer(net);
+  }
+
+  /** The next accepted connection. */
+  async accept(): Promise<RawPeer> {
+    while (this.#accepted.length === 0) await new Promise<void>((r) => this.#waiters.push(r));
+    return this.#accepted.shift()!;
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.net.close(() => r()));
   }
 }
