@@ -136,7 +136,7 @@ describe("ttrpc Server lifecycle", () => {
       (e: StatusError) => e.code === Code.Unavailable && e.message === "ttrpc: closed",
     );
     assert.equal(handlerSignal?.aborted, true);
-    assert.equal((handlerSignal?.reason as Error).name, "AbortError");
+    assert.equal((handlerSignal?.reason as Error | undefined)?.name, "AbortError");
     await client.closed;
     await server.shutdown();
   });
