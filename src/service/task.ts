@@ -1,0 +1,552 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
+import {
+  AlreadyExistsError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../errdefs.js";
+import { isSafeId } from "../ids.js";
+import type { ExitInfo } from "../platform/types.js";
+import { ExecProcess } from "../process/exec.js";
+import { InitProcess } from "../process/init.js";
+import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../process/types.js";
+import { isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
+import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
+import { runhcsFailure } from "./runhcs-errors.js";
+
+/** The HCS owner runhcs records for containers this shim creates (as containerd's runhcs shim). */
+export const RUNHCS_OWNER = "containerd-runhcs-shim-v1";
+/** Files the shim creates in the bundle (removed on delete; `src/shim/delete.ts` removes them too). */
+export const BUNDLE_FILES = {
+  initPid: "runhcs-pidfile.pid",
+  runhcsLog: "runhcs.log",
+  shimLog: "runhcs-shim.log",
+  vmLog: "runhcs-vm-shim.log",
+  execSpec: (execId: string) => `exec-${execId}-process.json`,
+  execPid: (execId: string) => `runhcs-exec-${execId}-pidfile.pid`,
+  execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
+} as const;
+
+const DEFAULT_TIMEOUTS: TaskTimeouts = { startMs: 30_000, outputDrainMs: 5_000, deleteExitMs: 5_000 };
+/** Backoff of the `runhcs state` checks after `runhcs start`: at once, then 5, 10, 20 ... 100 ms. */
+const START_POLL_FIRST_MS = 5;
+const START_POLL_MAX_MS = 100;
+const SIGKILL = 9;
+
+/** The runtime options of `containerd.runhcs.v1.Options` that the shim uses. */
+export interface RuntimeOptions {
+  debug: boolean;
+  registryRoot: string;
+}
+
+export interface CreateConfig {
+  id: string;
+  bundle: string;
+  rootfs: RootfsMount[];
+  stdio: StdioConfig;
+  options: RuntimeOptions;
+}
+
+export interface ExecConfig {
+  execId: string;
+  stdio: StdioConfig;
+  /** The OCI Process, JSON. */
+  spec: Uint8Array;
+}
+
+/** What State and Delete report of a process. */
+export interface ProcessView {
+  execId: string;
+  pid: number;
+  status: ProcessStatus;
+  stdio: StdioConfig;
+  exit: ExitResult | undefined;
+}
+
+/** Bookkeeping shared by the init and exec entries. */
+interface Entry {
+  readonly execId: string;
+  readonly stdio: StdioConfig;
+  readonly io: ProcessIO;
+  /** Set at once when the waiter reports the exit (the report itself waits for output). */
+  exitObserved: boolean;
+  /** Settles when a Start of this process (and its start event) is done; exits are reported after it. */
+  startGate: Promise<void> | undefined;
+  /** Resolves once the exit has been recorded and published. */
+  readonly reported: Promise<void>;
+  markReported(): void;
+}
+
+interface InitEntry extends Entry {
+  readonly proc: InitProcess;
+  readonly runhcs: RunhcsClient;
+  readonly bundle: string;
+  readonly options: RuntimeOptions;
+}
+
+interface ExecEntry extends Entry {
+  readonly proc: ExecProcess;
+}
+
+/**
+ * The task of this shim: its init process and its execs, with the runhcs side effects, stdio, exit
+ * waiting and events wired into the process state machines. Each method is one Task API operation;
+ * `task-service.ts` adapts them to the wire.
+ */
+export class Task {
+  readonly #deps: TaskDeps;
+  readonly #timeouts: TaskTimeouts;
+  #init: InitEntry | undefined;
+  #creating = false;
+  // Guarded by the event loop: ids are reserved synchronously before any await.
+  readonly #execs = new Map<string, ExecEntry | "reserved">();
+
+  constructor(deps: TaskDeps) {
+    this.#deps = deps;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  }
+
+  /** The init pid, 0 before create. */
+  get pid(): number {
+    return this.#init?.proc.pid ?? 0;
+  }
+
+  /** Whether a task exists that was not deleted (Shutdown refuses to end the shim then). */
+  get live(): boolean {
+    return this.#creating || (this.#init !== undefined && this.#init.proc.status !== "deleted");
+  }
+
+  async create(cfg: CreateConfig): Promise<number> {
+    this.#checkTaskId(cfg.id);
+    if (this.#init || this.#creating) throw new AlreadyExistsError(`task ${cfg.id}`);
+    this.#creating = true;
+    try {
+      return await this.#create(cfg);
+    } finally {
+      this.#creating = false;
+    }
+  }
+
+  async #create(cfg: CreateConfig): Promise<number> {
+    const { bundle, id, options } = cfg;
+    await writeMountsToConfig(bundle, cfg.rootfs, { requireLayerFolders: this.#deps.requireLayerFolders });
+    const runhcs = this.#deps.runhcs({
+      debug: options.debug,
+      log: join(bundle, BUNDLE_FILES.runhcsLog),
+      logFormat: "json",
+      owner: RUNHCS_OWNER,
+      ...(options.registryRoot ? { root: options.registryRoot } : {}),
+      cwd: bundle,
+    });
+    const pidFile = join(bundle, BUNDLE_FILES.initPid);
+    const io = await this.#deps.openIO(cfg.stdio);
+    let created = false;
+    try {
+      await runhcs.create(
+        {
+          id,
+          bundle,
+          pidFile,
+          ...(options.debug
+            ? { shimLog: join(bundle, BUNDLE_FILES.shimLog), vmLog: join(bundle, BUNDLE_FILES.vmLog) }
+            : {}),
+        },
+        { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn() },
+      );
+      created = true;
+      const pid = await readPidFile(pidFile);
+      const exited = this.#deps.waiter.wait(pid);
+      const entry: InitEntry = {
+        ...newEntry("", cfg.stdio, io),
+        proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle)),
+        runhcs,
+        bundle,
+        options,
+      };
+      this.#init = entry;
+      this.#watchExit(entry, exited);
+      this.#deps.events.publish("/tasks/create", {
+        containerId: id,
+        bundle,
+        rootfs: cfg.rootfs,
+        io: cfg.stdio,
+        pid,
+      });
+      return pid;
+    } catch (err: unknown) {
+      io.close();
+      if (created) {
+        await runhcs.delete(id, { force: true }).catch((e: unknown) => {
+          this.#deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed");
+        });
+      }
+      await rm(pidFile, { force: true });
+      throw runhcsFailure(err, `create task ${id}`);
+    }
+  }
+
+  async start(id: string, execId: string): Promise<number> {
+    const entry = this.#lookup(id, execId);
+    let release = () => {};
+    entry.startGate = new Promise((resolve) => {
+      release = resolve;
+    });
+    try {
+      if (isInit(entry)) {
+        await entry.proc.start();
+        this.#deps.events.publish("/tasks/start", { containerId: id, pid: entry.proc.pid });
+        return entry.proc.pid;
+      }
+      const pid = await entry.proc.start();
+      this.#deps.events.publish("/tasks/exec-started", { containerId: id, execId, pid });
+      return pid;
+    } finally {
+      release();
+    }
+  }
+
+  async exec(id: string, cfg: ExecConfig): Promise<void> {
+    const init = this.#requireInit(id);
+    const { execId } = cfg;
+    if (!isSafeId(execId))
+      throw new InvalidArgumentError(`exec id ${JSON.stringify(execId)} is not a valid id`);
+    if (this.#execs.has(execId)) throw new AlreadyExistsError(`exec ${execId}`);
+    const status = init.proc.status;
+    if (status !== "running" && status !== "paused") {
+      throw new FailedPreconditionError(`cannot exec in a ${status} task`);
+    }
+    this.#execs.set(execId, "reserved");
+    const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
+    try {
+      await writeProcessSpec(specFile, cfg.spec);
+      const io = await this.#deps.openIO(cfg.stdio);
+      const entry: ExecEntry = {
+        ...newEntry(execId, cfg.stdio, io),
+        proc: new ExecProcess(
+          execId,
+          this.#execOps(init, execId, specFile, () => entry),
+        ),
+      };
+      this.#execs.set(execId, entry);
+    } catch (err: unknown) {
+      this.#execs.delete(execId);
+      await rm(specFile, { force: true });
+      throw err;
+    }
+    this.#deps.events.publish("/tasks/exec-added", { containerId: id, execId });
+  }
+
+  async kill(id: string, execId: string, signal: number, all: boolean): Promise<void> {
+    const entry = this.#lookup(id, execId);
+    if (isInit(entry)) await entry.proc.kill(signal, all);
+    else await entry.proc.kill(signal);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.#requireInit(id).proc.pause();
+    this.#deps.events.publish("/tasks/paused", { containerId: id });
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.#requireInit(id).proc.resume();
+    this.#deps.events.publish("/tasks/resumed", { containerId: id });
+  }
+
+  /** Deletes a process; returns how it ended (255 and now when its exit was never observed). */
+  async delete(id: string, execId: string): Promise<ProcessView> {
+    const entry = this.#lookup(id, execId);
+    if (isInit(entry)) {
+      const running = [...this.#execs.values()].some((e) => e !== "reserved" && e.proc.status === "running");
+      if (running && entry.proc.status !== "stopped") {
+        throw new FailedPreconditionError("cannot delete a task with running execs");
+      }
+    }
+    await entry.proc.delete();
+    if (!isInit(entry)) this.#execs.delete(execId);
+    const view = this.#view(entry);
+    const exit = view.exit ?? { exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() };
+    this.#deps.events.publish("/tasks/delete", {
+      containerId: id,
+      id: execId || id,
+      pid: view.pid,
+      exitStatus: exit.exitStatus,
+      exitedAt: timestamp(exit.exitedAt),
+    });
+    return { ...view, exit };
+  }
+
+  state(id: string, execId: string): ProcessView {
+    return this.#view(this.#lookup(id, execId));
+  }
+
+  /** Pids of the container (runhcs ps), with the exec id of the ones that are execs. */
+  async pids(id: string): Promise<Array<{ pid: number; execId: string | undefined }>> {
+    const init = this.#requireInit(id);
+    const byPid = new Map<number, string>();
+    for (const e of this.#execs.values()) if (e !== "reserved" && e.proc.pid) byPid.set(e.proc.pid, e.execId);
+    let pids: number[];
+    try {
+      pids = await init.runhcs.ps(id);
+    } catch (err: unknown) {
+      throw runhcsFailure(err, `pids of task ${id}`);
+    }
+    return pids.map((pid) => ({ pid, execId: byPid.get(pid) }));
+  }
+
+  async resizePty(id: string, execId: string, width: number, height: number): Promise<void> {
+    const entry = this.#lookup(id, execId);
+    const init = this.#requireInit(id);
+    try {
+      await init.runhcs.resizeTty({ id, width, height, pid: entry.proc.pid });
+    } catch (err: unknown) {
+      throw runhcsFailure(err, `resize the console of ${execId || id}`);
+    }
+  }
+
+  closeIO(id: string, execId: string, stdin: boolean): void {
+    const entry = this.#lookup(id, execId);
+    if (stdin) entry.io.closeStdin();
+  }
+
+  wait(id: string, execId: string, signal: AbortSignal): Promise<ExitResult> {
+    return this.#lookup(id, execId).proc.wait(signal);
+  }
+
+  // ---- side effects --------------------------------------------------------------------------------
+
+  #initOps(id: string, runhcs: RunhcsClient, bundle: string) {
+    return {
+      start: async () => {
+        try {
+          await runhcs.start(id);
+          await this.#awaitStarted(id, runhcs);
+        } catch (err: unknown) {
+          throw runhcsFailure(err, `start task ${id}`);
+        }
+      },
+      kill: async (signal: number, all: boolean) => {
+        const sig = this.#deps.signals.toRunhcsSignal(signal);
+        try {
+          await runhcs.kill(id, sig);
+        } catch (err: unknown) {
+          if (!isContainerStopped(err)) throw runhcsFailure(err, `kill task ${id}`);
+        }
+        if (all) await this.#killAll(signal);
+      },
+      pause: () =>
+        runhcs.pause(id).catch((err: unknown) => Promise.reject(runhcsFailure(err, `pause ${id}`))),
+      resume: () =>
+        runhcs.resume(id).catch((err: unknown) => Promise.reject(runhcsFailure(err, `resume ${id}`))),
+      delete: async () => {
+        const init = this.#init;
+        try {
+          await runhcs.delete(id, { force: true });
+        } catch (err: unknown) {
+          if (!isNotFound(err)) throw runhcsFailure(err, `delete task ${id}`);
+        }
+        if (init) await this.#awaitExitOrGiveUp(init);
+        const files: string[] = [BUNDLE_FILES.initPid];
+        if (!init?.options.debug) files.push(BUNDLE_FILES.runhcsLog);
+        await Promise.all(files.map((f) => rm(join(bundle, f), { force: true })));
+      },
+    };
+  }
+
+  #execOps(init: InitEntry, execId: string, specFile: string, entry: () => ExecEntry) {
+    const pidFile = join(init.bundle, BUNDLE_FILES.execPid(execId));
+    return {
+      start: async () => {
+        const { io } = entry();
+        try {
+          await init.runhcs.exec(
+            {
+              id: init.proc.id,
+              processFile: specFile,
+              detach: true,
+              pidFile,
+              ...(init.options.debug ? { shimLog: join(init.bundle, BUNDLE_FILES.execShimLog(execId)) } : {}),
+            },
+            { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn() },
+          );
+          const pid = await readPidFile(pidFile);
+          this.#watchExit(entry(), this.#deps.waiter.wait(pid));
+          return pid;
+        } catch (err: unknown) {
+          throw runhcsFailure(err, `start exec ${execId}`);
+        }
+      },
+      // runhcs kill only reaches a container's init process: an exec is signalled through its host tree.
+      kill: async (signal: number) => {
+        this.#deps.signals.toRunhcsSignal(signal);
+        await this.#signalTree(entry().proc.pid, signal);
+      },
+      delete: async () => {
+        const e = entry();
+        await this.#awaitExitOrGiveUp(e);
+        await Promise.all([rm(specFile, { force: true }), rm(pidFile, { force: true })]);
+      },
+    };
+  }
+
+  /** After `runhcs start`: `state` until the container is no longer `created` (no fixed sleeps). */
+  async #awaitStarted(id: string, runhcs: RunhcsClient): Promise<void> {
+    const deadline = Date.now() + this.#timeouts.startMs;
+    for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, START_POLL_FIRST_MS), START_POLL_MAX_MS)) {
+      if (delay) await sleep(delay);
+      if (this.#init?.exitObserved) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new DeadlineExceededError(
+          `task ${id} still created ${this.#timeouts.startMs} ms after runhcs start`,
+        );
+      }
+      let status: string;
+      try {
+        status = (await runhcs.state(id, { timeoutMs: remaining })).status;
+      } catch (err: unknown) {
+        this.#deps.logger.warn({ err }, "runhcs state after start failed");
+        return;
+      }
+      if (status !== "created" && status !== "unknown") return;
+    }
+  }
+
+  async #killAll(signal: number): Promise<void> {
+    const pids = [this.#init?.proc.pid ?? 0];
+    for (const e of this.#execs.values())
+      if (e !== "reserved" && e.proc.status === "running") pids.push(e.proc.pid);
+    await Promise.all(pids.filter((p) => p > 0).map((p) => this.#signalTree(p, signal, false)));
+  }
+
+  /** Signals the processes below a runhcs helper, or the helper itself when it has none. */
+  async #signalTree(pid: number, signal: number, helperToo = true): Promise<void> {
+    if (pid <= 0) return;
+    const below = await this.#deps.tree.descendants(pid).catch(() => []);
+    for (const p of below) this.#deps.signals.kill(p, signal);
+    if (below.length === 0 && helperToo) this.#deps.signals.kill(pid, signal);
+  }
+
+  /** Delete: wait (bounded) for the exit; if it never comes, report it as unknown so waiters return. */
+  async #awaitExitOrGiveUp(entry: InitEntry | ExecEntry): Promise<void> {
+    if (entry.proc.pid > 0 && !entry.proc.exitResult) {
+      const reported = await Promise.race([
+        entry.reported.then(() => true),
+        sleep(this.#timeouts.deleteExitMs, false),
+      ]);
+      if (!reported) {
+        this.#deps.logger.warn({ execId: entry.execId }, "no exit observed after delete: reporting 255");
+        entry.proc.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
+      }
+    }
+    entry.io.close();
+  }
+
+  // ---- exits ---------------------------------------------------------------------------------------
+
+  #watchExit(entry: InitEntry | ExecEntry, exited: Promise<ExitInfo>): void {
+    exited.then(
+      (info) => this.#onExit(entry, info),
+      (err: unknown) => {
+        this.#deps.logger.error({ err, execId: entry.execId }, "waiting for the process failed");
+        return this.#onExit(entry, { exitCode: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
+      },
+    );
+  }
+
+  /**
+   * Reports an exit: after all output reached containerd (bounded), after the process's start event,
+   * and for the init process after its execs' exits (they die with the container); then the state moves
+   * to stopped, Wait returns, and `/tasks/exit` is published.
+   */
+  async #onExit(entry: InitEntry | ExecEntry, info: ExitInfo): Promise<void> {
+    entry.exitObserved = true;
+    const { logger } = this.#deps;
+    const drained = await Promise.race([
+      entry.io.outputDone.then(() => true),
+      sleep(this.#timeouts.outputDrainMs, false),
+    ]);
+    if (!drained)
+      logger.warn({ execId: entry.execId }, "output still open after the exit: reporting the exit");
+    await entry.startGate;
+    if (isInit(entry)) await this.#reportExecsFirst();
+    entry.proc.setExited({ exitStatus: info.exitCode, exitedAt: info.exitedAt });
+    const id = this.#init?.proc.id ?? this.#deps.shimId;
+    this.#deps.events.publish("/tasks/exit", {
+      containerId: id,
+      id: entry.execId || id,
+      pid: entry.proc.pid,
+      exitStatus: info.exitCode,
+      exitedAt: timestamp(info.exitedAt),
+    });
+    entry.markReported();
+  }
+
+  /** The container is gone when its init exits: its execs are killed and their exits reported first. */
+  async #reportExecsFirst(): Promise<void> {
+    const running = [...this.#execs.values()].filter(
+      (e): e is ExecEntry => e !== "reserved" && e.proc.pid > 0 && !e.proc.exitResult,
+    );
+    if (running.length === 0) return;
+    await Promise.all(running.map((e) => this.#signalTree(e.proc.pid, SIGKILL)));
+    await Promise.race([
+      Promise.all(running.map((e) => e.reported)),
+      sleep(this.#timeouts.outputDrainMs + this.#timeouts.deleteExitMs),
+    ]);
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------------
+
+  #checkTaskId(id: string): void {
+    if (!isSafeId(id)) throw new InvalidArgumentError(`task id ${JSON.stringify(id)} is not a valid id`);
+    if (id !== this.#deps.shimId) {
+      throw new InvalidArgumentError(`task id ${id} is not this shim's id ${this.#deps.shimId}`);
+    }
+  }
+
+  #requireInit(id: string): InitEntry {
+    const init = this.#init;
+    if (!init || init.proc.id !== id || init.proc.status === "deleted") throw new NotFoundError(`task ${id}`);
+    return init;
+  }
+
+  #lookup(id: string, execId: string): InitEntry | ExecEntry {
+    const init = this.#requireInit(id);
+    if (execId === "") return init;
+    const entry = this.#execs.get(execId);
+    if (!entry || entry === "reserved") throw new NotFoundError(`exec ${execId}`);
+    return entry;
+  }
+
+  #view(entry: InitEntry | ExecEntry): ProcessView {
+    return {
+      execId: entry.execId,
+      pid: entry.proc.pid,
+      status: entry.proc.status,
+      stdio: entry.stdio,
+      exit: entry.proc.exitResult,
+    };
+  }
+}
+
+function newEntry(execId: string, stdio: StdioConfig, io: ProcessIO): Entry {
+  let markReported = () => {};
+  const reported = new Promise<void>((resolve) => {
+    markReported = resolve;
+  });
+  return { execId, stdio, io, exitObserved: false, startGate: undefined, reported, markReported };
+}
+
+function isInit(entry: InitEntry | ExecEntry): entry is InitEntry {
+  return entry.execId === "";
+}
+
+/** protobuf Timestamp fields of a date. */
+export function timestamp(d: Date): { seconds: bigint; nanos: number } {
+  const ms = d.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}

@@ -1,0 +1,2 @@
+/** The shim's version, reported by Connect and `-v` (kept equal to package.json's by a test). */
+export const VERSION = "0.1.0";

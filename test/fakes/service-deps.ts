@@ -1,0 +1,190 @@
+import { writeFile } from "node:fs/promises";
+import type { EventOf, Topic } from "../../src/events/topics.js";
+import { silentLogger } from "../../src/log/logger.js";
+import type { ExitInfo, ProcessTree, ProcessWaiter, Signals } from "../../src/platform/types.js";
+import { type ContainerState, RuntimeError } from "../../src/runhcs/index.js";
+import type {
+  EventSender,
+  ProcessIO,
+  RunhcsClient,
+  StdioConfig,
+  TaskDeps,
+  TaskTimeouts,
+} from "../../src/service/deps.js";
+import { type Deferred, deferred } from "./process-ops.js";
+
+/** A runhcs failure with runhcs's own message, as the real client reports it. */
+export function runhcsError(command: string, message: string): RuntimeError {
+  return new RuntimeError({ command, argv: ["runhcs", command], exitCode: 1, runtimeMessage: message });
+}
+
+/**
+ * A fake runhcs client: records calls, writes pid files like runhcs does, reports a status from `state`.
+ * `failures` makes a command fail once; `createdPolls` keeps the container `created` for that many
+ * `state` calls after start.
+ */
+export class FakeRunhcs implements RunhcsClient {
+  readonly calls: string[] = [];
+  readonly failures = new Map<string, Error>();
+  status: ContainerState["status"] = "created";
+  createdPolls = 0;
+  nextPid = 1000;
+  psPids: number[] = [];
+
+  #check(command: string, detail: string): void {
+    this.calls.push(detail ? `${command} ${detail}` : command);
+    const err = this.failures.get(command);
+    if (err) {
+      this.failures.delete(command);
+      throw err;
+    }
+  }
+
+  async create(
+    opts: { id: string; pidFile?: string },
+    call?: { onSpawn?: (io: never) => void },
+  ): Promise<void> {
+    call?.onSpawn?.({} as never);
+    this.#check("create", opts.id);
+    if (opts.pidFile) await writeFile(opts.pidFile, String(this.nextPid++));
+  }
+  async start(id: string): Promise<void> {
+    this.#check("start", id);
+    this.status = "running";
+  }
+  async exec(opts: { id: string; pidFile?: string; processFile: string }): Promise<void> {
+    this.#check("exec", opts.id);
+    if (opts.pidFile) await writeFile(opts.pidFile, String(this.nextPid++));
+  }
+  async kill(id: string, signal: number | string): Promise<void> {
+    this.#check("kill", `${id} ${signal}`);
+  }
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    this.#check("delete", `${opts.force ? "--force " : ""}${id}`);
+  }
+  async state(id: string): Promise<ContainerState> {
+    this.#check("state", id);
+    const status = this.createdPolls-- > 0 ? "created" : this.status;
+    return {
+      ociVersion: "",
+      id,
+      pid: 0,
+      status,
+      bundle: "",
+      rootfs: "",
+      created: "",
+      annotations: {},
+      owner: "",
+    };
+  }
+  async ps(id: string): Promise<number[]> {
+    this.#check("ps", id);
+    return this.psPids;
+  }
+  async pause(id: string): Promise<void> {
+    this.#check("pause", id);
+  }
+  async resume(id: string): Promise<void> {
+    this.#check("resume", id);
+  }
+  async resizeTty(opts: { id: string; width: number; height: number; pid?: number }): Promise<void> {
+    this.#check("resize-tty", `${opts.id} ${opts.width}x${opts.height} pid=${opts.pid}`);
+  }
+}
+
+/** A waiter whose processes exit when the test says so. */
+export class FakeWaiter implements ProcessWaiter {
+  readonly #pending = new Map<number, Deferred<ExitInfo>>();
+  init(): void {}
+  wait(pid: number): Promise<ExitInfo> {
+    let d = this.#pending.get(pid);
+    if (!d) {
+      d = deferred<ExitInfo>();
+      this.#pending.set(pid, d);
+    }
+    return d.promise;
+  }
+  exit(pid: number, exitCode: number, exitedAt = new Date()): void {
+    const d = this.#pending.get(pid);
+    if (!d) throw new Error(`nobody waits for ${pid}`);
+    this.#pending.delete(pid);
+    d.resolve({ exitCode, exitedAt });
+  }
+  get pending(): number {
+    return this.#pending.size;
+  }
+  close(): void {}
+}
+
+/** Stdio whose output completes when the test says so. */
+export class FakeIO implements ProcessIO {
+  readonly runhcsStdio = ["ignore", "ignore", "ignore"] as const;
+  readonly #output = deferred();
+  readonly outputDone = this.#output.promise;
+  spawned = false;
+  stdinClosed = false;
+  closed = false;
+  constructor(readonly config: StdioConfig) {}
+  afterSpawn(): void {
+    this.spawned = true;
+  }
+  closeStdin(): void {
+    this.stdinClosed = true;
+  }
+  finishOutput(): void {
+    this.#output.resolve();
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+export class RecordingEvents implements EventSender {
+  readonly events: Array<{ topic: Topic; fields: Record<string, unknown> }> = [];
+  publish<T extends Topic>(topic: T, fields: EventOf<T>): void {
+    this.events.push({ topic, fields: fields as Record<string, unknown> });
+  }
+  get topics(): string[] {
+    return this.events.map((e) => e.topic);
+  }
+}
+
+/** Everything a Task needs, as fakes the test can drive. */
+export class FakeDeps {
+  readonly runhcs = new FakeRunhcs();
+  readonly waiter = new FakeWaiter();
+  readonly events = new RecordingEvents();
+  readonly ios: FakeIO[] = [];
+  readonly signalled: string[] = [];
+  readonly children = new Map<number, number[]>();
+  /** Output of every process is complete at once unless set to false. */
+  autoFinishOutput = true;
+
+  deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}): TaskDeps {
+    const tree: ProcessTree = { descendants: async (pid) => this.children.get(pid) ?? [] };
+    const signals: Signals = {
+      toRunhcsSignal: (s) => String(s),
+      kill: (pid, s) => {
+        this.signalled.push(`${pid} ${s}`);
+        return true;
+      },
+    };
+    return {
+      shimId,
+      logger: silentLogger,
+      events: this.events,
+      waiter: this.waiter,
+      tree,
+      signals,
+      openIO: async (config) => {
+        const io = new FakeIO(config);
+        if (this.autoFinishOutput) io.finishOutput();
+        this.ios.push(io);
+        return io;
+      },
+      runhcs: () => this.runhcs,
+      requireLayerFolders: false,
+      timeouts: { startMs: 2_000, outputDrainMs: 2_000, deleteExitMs: 200, ...timeouts },
+    };
+  }
+}
