@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -120,6 +121,10 @@ export interface GoServer {
   readonly process: ChildProcess;
   /** What the server wrote on stderr so far (ttrpc logs through logrus there). */
   stderr(): string;
+  /** The JSON lines printed after "ready" (the events server prints one per event), parsed. */
+  records(): unknown[];
+  /** Resolves with the first record (past or future) matching `pred`. */
+  waitForRecord(pred: (r: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. */
   stop(): Promise<void>;
 }
@@ -137,11 +142,18 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts the Go test-service server on a unix socket path and waits for its "ready" line. */
-export async function startGoServer(socket: string, root: string = process.cwd()): Promise<GoServer> {
-  const bin = await buildGoPeer(root);
+/**
+ * Starts a Go server on a unix socket path and waits for its "ready" line: `server` (the test service)
+ * or `events-server` (containerd's Events service in front of containerd's events exchange).
+ */
+export async function startGoServer(
+  socket: string,
+  opts: { mode?: "server" | "events-server"; root?: string } = {},
+): Promise<GoServer> {
+  const bin = await buildGoPeer(opts.root);
   // stdin stays an open pipe: the peer exits when it closes, so a crashed test run leaves nothing behind.
-  const child = track(spawn(bin, ["server", "--socket", socket], { stdio: ["pipe", "pipe", "pipe"] }));
+  const args = [opts.mode ?? "server", "--socket", socket];
+  const child = track(spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] }));
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (s: string) => {
     stderr += s;
@@ -170,7 +182,49 @@ export async function startGoServer(socket: string, root: string = process.cwd()
     await stopProcess(child);
     throw err;
   }
-  return { socket, process: child, stderr: () => stderr, stop: () => stopProcess(child) };
+  const records: unknown[] = [];
+  const recordEvents = new EventEmitter();
+  let pending = stdout.slice(stdout.indexOf("ready\n") + "ready\n".length);
+  const consume = () => {
+    for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (!line) continue;
+      const record: unknown = JSON.parse(line);
+      records.push(record);
+      recordEvents.emit("record", record);
+    }
+  };
+  child.stdout!.on("data", (s: string) => {
+    pending += s;
+    consume();
+  });
+  consume();
+  const waitForRecord = (pred: (r: unknown) => boolean, timeoutMs = 20_000) => {
+    const found = records.find(pred);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise<unknown>((resolve, reject) => {
+      const onRecord = (r: unknown) => {
+        if (!pred(r)) return;
+        clearTimeout(timer);
+        recordEvents.off("record", onRecord);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        recordEvents.off("record", onRecord);
+        reject(new Error(`no matching record from the Go server; got ${JSON.stringify(records)}`));
+      }, timeoutMs);
+      recordEvents.on("record", onRecord);
+    });
+  };
+  return {
+    socket,
+    process: child,
+    stderr: () => stderr,
+    records: () => records,
+    waitForRecord,
+    stop: () => stopProcess(child),
+  };
 }
 
 /** A `ttrpc-peer client|bench` run in progress. */

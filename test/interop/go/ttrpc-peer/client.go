@@ -130,6 +130,8 @@ func (pc *peerClient) callService(ctx context.Context, service, method string, p
 	return r
 }
 
+func statusOf(err error) (*status.Status, bool) { return status.FromError(err) }
+
 func mustJSON(v interface{}) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -306,6 +308,9 @@ func runClient(socket, name string) (interface{}, error) {
 		time.Sleep(300 * time.Millisecond)
 		pc.c.Close()
 		return <-done, nil
+
+	case "task":
+		return runTaskClient(pc)
 
 	case "closed":
 		// The TS test closes its server while this call is in flight.

@@ -3,6 +3,7 @@
 // with containerd is checked against the real implementation rather than against our reading of it.
 //
 //	ttrpc-peer server --socket PATH                     serve the test service, print "ready"
+//	ttrpc-peer events-server --socket PATH              containerd's Events service; prints forwarded events
 //	ttrpc-peer client --socket PATH --case NAME         run one scenario, print its JSON result
 //	ttrpc-peer bench  --socket PATH --concurrency N --duration S --size B [--warmup S]
 //
@@ -38,7 +39,7 @@ func (r *rawMsg) ProtoMessage()            {}
 var onExit = func() {}
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer server|client|bench --socket PATH [options]")
+	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer server|events-server|client|bench --socket PATH [options]")
 	os.Exit(2)
 }
 
@@ -57,7 +58,7 @@ func main() {
 	if err := fs.Parse(os.Args[2:]); err != nil || *socket == "" {
 		usage()
 	}
-	if mode == "server" {
+	if mode == "server" || mode == "events-server" {
 		onExit = func() { _ = os.Remove(*socket) }
 	}
 	go exitOnStdinEOF()
@@ -66,6 +67,8 @@ func main() {
 	switch mode {
 	case "server":
 		err = runServer(*socket)
+	case "events-server":
+		err = runEventsServer(*socket)
 	case "client":
 		var out interface{}
 		out, err = runClient(*socket, *caseName)
