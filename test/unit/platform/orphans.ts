@@ -84,10 +84,12 @@ export function procStat(pid: number): { ppid: number; state: string } | undefin
   }
 }
 
-/** Waits (event-driven on the caller's side: short sleeps only in this test helper) for a zombie. */
+/** Waits until `pid` is a zombie (test-only polling: nobody reaps it while we look). */
 export async function untilZombie(pid: number): Promise<void> {
   for (let i = 0; i < 2000; i++) {
-    if (procStat(pid)?.state === "Z") return;
+    const stat = procStat(pid);
+    if (stat === undefined) throw new Error(`process ${pid} is gone (reaped by someone else)`);
+    if (stat.state === "Z") return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`process ${pid} did not become a zombie`);

@@ -73,7 +73,9 @@ describe("platform/posix-waiter exitCodeFromWaitStatus", () => {
   }
 
   it("wait registered after the exit (zombie) → its exit code at once", async () => {
-    const o = await orphan("exit 5");
+    // Exit only after the intermediate shell is gone: a shell may reap a background job that ends early.
+    const o = await orphan("read x <&3; exit 5");
+    o.release();
     await untilZombie(o.pid);
     assert.deepEqual((await waiter.wait(o.pid)).exitCode, 5);
     assert.equal(procStat(o.pid), undefined);

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { UnavailableError } from "../../../src/errdefs.js";
+import {
+  loadWindowsProcessTree,
+  type ProcessListEntry,
+  WINDOWS_PROCESS_TREE_MODULE,
+  WindowsProcessTree,
+  type WindowsProcessTreeModule,
+} from "../../../src/platform/windows-tree.js";
+
+function fakeModule(list: ProcessListEntry[]): WindowsProcessTreeModule & { roots: number[] } {
+  const roots: number[] = [];
+  return {
+    roots,
+    getProcessList(rootPid, callback) {
+      roots.push(rootPid);
+      // Like the library: the root and its descendants, or undefined when the root does not exist.
+      setImmediate(() => callback(list.some((p) => p.pid === rootPid) ? list : undefined));
+    },
+  };
+}
+
+describe("platform/windows-tree (fake @vscode/windows-process-tree)", () => {
+  const list: ProcessListEntry[] = [
+    { pid: 4, ppid: 1, name: "containerd-shim-runhcs-v1.exe" },
+    { pid: 8, ppid: 4, name: "runhcs.exe" },
+    { pid: 12, ppid: 8, name: "vmwp.exe" },
+    { pid: 16, ppid: 4, name: "conhost.exe" },
+    { pid: 20, ppid: 99, name: "unrelated.exe" },
+    { pid: 24, ppid: 24, name: "self-parent.exe" },
+  ];
+
+  it("descendants → every level below the root, not the root, not unrelated processes", async () => {
+    const mod = fakeModule(list);
+    const tree = new WindowsProcessTree(() => mod);
+    assert.deepEqual(await tree.descendants(4), [8, 16, 12]);
+    assert.deepEqual(mod.roots, [4]);
+  });
+
+  it("unknown root → []; a pid that is its own parent does not loop", async () => {
+    const tree = new WindowsProcessTree(() => fakeModule(list));
+    assert.deepEqual(await tree.descendants(1234), []);
+    assert.deepEqual(await tree.descendants(24), []);
+  });
+
+  it("the module is loaded lazily, once", async () => {
+    let loads = 0;
+    const tree = new WindowsProcessTree(() => {
+      loads++;
+      return fakeModule(list);
+    });
+    assert.equal(loads, 0);
+    await tree.descendants(4);
+    await tree.descendants(8);
+    assert.equal(loads, 1);
+  });
+
+  it("missing optional dependency → UnavailableError naming it (import of the layer still works)", async () => {
+    assert.throws(loadWindowsProcessTree, (e: unknown) => {
+      return e instanceof UnavailableError && e.message.includes(WINDOWS_PROCESS_TREE_MODULE);
+    });
+    await assert.rejects(new WindowsProcessTree().descendants(4), UnavailableError);
+  });
+});
