@@ -149,7 +149,7 @@ describe("event sinks", () => {
             topic: "/tasks/oom",
             namespace: "n",
             timestamp: new Date(),
-            event: { typeUrl: "x", value: new Uint8Array() } as never,
+            event: create(AnySchema, { typeUrl: "x" }),
           },
           AbortSignal.timeout(10_000),
         ),
