@@ -188,6 +188,16 @@ describe("ttrpc Server protocol", () => {
     assert.equal(status(await peer.next()).id, 1);
   });
 
+  it("drops a connection that ends mid-frame quietly", async () => {
+    const other = await RawPeer.connect(sock.path);
+    other.write(req(1, "test.Echo", "Echo", Buffer.from("cut short")).subarray(0, 15));
+    other.sock.end();
+    await other.closed();
+    peer.write(req(1, "test.Echo", "Echo", Buffer.from("fine")));
+    assert.equal(status(await peer.next()).payload, "fine");
+    assert.deepEqual(errors, []);
+  });
+
   it("serves 100 concurrent calls on one connection from the client", async () => {
     const client = await Client.connect(sock.path);
     const replies = await Promise.all(
