@@ -5,7 +5,7 @@
  * finish their in-flight calls and close as they become idle (event-driven instead of Go's 200 ms
  * poll). `close` mirrors `Server.Close`: everything goes now, in-flight handlers see their signal abort.
  */
-import { createServer, type Server as NetServer } from "node:net";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { UnaryHandler } from "./call-context.js";
 import { MAX_MESSAGE_BYTES } from "./frame.js";
@@ -76,20 +76,28 @@ export class Server {
   /** Listens on a unix socket path (optional `unix://` prefix) or a Windows named pipe. */
   async listen(address: string): Promise<void> {
     if (this.#stopping) throw new StatusError(Code.Unavailable, "ttrpc: server closed");
-    const ln = createServer({ allowHalfOpen: false }, (sock) => this.handleConnection(sock));
+    const ln = createServer({ allowHalfOpen: false });
+    await listenAt(ln, address);
+    this.serve(ln);
+  }
+
+  /**
+   * Serves connections of an already-listening `net.Server` (e.g. one bound to a socket inherited as
+   * a file descriptor); it is closed by `shutdown`/`close` like the ones `listen` creates.
+   */
+  serve(ln: NetServer): void {
+    if (this.#listeners.has(ln)) return;
+    if (this.#stopping) {
+      ln.close();
+      return;
+    }
     this.#listeners.add(ln);
+    ln.on("connection", (sock: Socket) => this.handleConnection(sock));
     ln.on("close", () => {
       this.#listeners.delete(ln);
       this.#checkIdle();
     });
-    try {
-      await listenAt(ln, address);
-    } catch (err: unknown) {
-      this.#listeners.delete(ln);
-      throw err;
-    }
     ln.on("error", (err) => this.#host.reportError(err, "listener"));
-    if (this.#stopping) ln.close();
   }
 
   /** Serves an already-connected stream (e.g. a socket accepted elsewhere, or a test pair). */

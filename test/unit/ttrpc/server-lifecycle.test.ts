@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { Duplex } from "node:stream";
 import { decodeResponse, encodeRequestFrame } from "../../../src/ttrpc/envelope.js";
 import { Client, Code, Server, type StatusError } from "../../../src/ttrpc/index.js";
@@ -41,6 +42,20 @@ describe("ttrpc Server lifecycle", () => {
     client.close();
     server.close();
     await server.shutdown();
+    assert.equal(existsSync(sock.path), false);
+  });
+
+  it("serves an existing net.Server (e.g. an inherited fd) and closes it on shutdown", async () => {
+    const ln = createServer();
+    await new Promise<void>((r) => ln.listen(sock.path, r));
+    const server = new Server();
+    server.register("s", { M: (b) => b });
+    server.serve(ln);
+    const client = await Client.connect(sock.path);
+    assert.equal(Buffer.from(await client.call("s", "M", Buffer.from("fd"))).toString(), "fd");
+    client.close();
+    await server.shutdown();
+    assert.equal(ln.listening, false);
     assert.equal(existsSync(sock.path), false);
   });
 
