@@ -9,6 +9,9 @@
 import { createRequire } from "node:module";
 
 type Koffi = typeof import("koffi").default;
+/** koffi's (unexported) TypeSpec: a type name, a type object or an in/out marker. */
+type TypeSpec = Parameters<Koffi["out"]>[0];
+type Signature = [result: TypeSpec, args: TypeSpec[]];
 
 /** An opaque Win32 HANDLE as the binding returns it. */
 export type Win32Handle = unknown;
@@ -64,20 +67,53 @@ export function loadKernel32(): Kernel32 {
   return cached;
 }
 
-function bindKernel32(koffi: Koffi): Kernel32 {
-  const k32 = koffi.load("kernel32.dll");
-  koffi.pointer("HANDLE", koffi.opaque());
-  const WaitCallback = koffi.proto("void __stdcall WaitOrTimerCallback(uintptr_t context, uint8_t fired)");
-  const OpenProcess = k32.func("HANDLE __stdcall OpenProcess(uint32_t access, int inherit, uint32_t pid)");
-  const RegisterWait = k32.func(
-    "int __stdcall RegisterWaitForSingleObject(_Out_ HANDLE *wait, HANDLE object, WaitOrTimerCallback *cb, uintptr_t context, uint32_t ms, uint32_t flags)",
-  );
-  const UnregisterWait = k32.func("int __stdcall UnregisterWait(HANDLE wait)");
-  const GetExitCodeProcess = k32.func(
-    "int __stdcall GetExitCodeProcess(HANDLE process, _Out_ uint32_t *code)",
-  );
-  const CloseHandle = k32.func("int __stdcall CloseHandle(HANDLE handle)");
-  const GetLastError = k32.func("uint32_t __stdcall GetLastError()");
+/**
+ * The kernel32 signatures, as data: built from unnamed koffi types (no global type names, so declaring
+ * them can never clash), and parseable on any OS, which lets a Linux test check them.
+ * HANDLE is `void *`; BOOL is `int`; DWORD is `uint32_t`; the callback context is a plain integer.
+ */
+export function kernel32Signatures(koffi: Koffi) {
+  const waitCallback = koffi.proto("__stdcall", null, "void", ["uintptr_t", "uint8_t"]);
+  return {
+    waitCallback,
+    functions: {
+      OpenProcess: ["void *", ["uint32_t", "int", "uint32_t"]],
+      RegisterWaitForSingleObject: [
+        "int",
+        [
+          koffi.out(koffi.pointer("void *")),
+          "void *",
+          koffi.pointer(waitCallback),
+          "uintptr_t",
+          "uint32_t",
+          "uint32_t",
+        ],
+      ],
+      UnregisterWait: ["int", ["void *"]],
+      GetExitCodeProcess: ["int", ["void *", koffi.out(koffi.pointer("uint32_t"))]],
+      CloseHandle: ["int", ["void *"]],
+      GetLastError: ["uint32_t", []],
+    } satisfies Record<string, Signature>,
+  };
+}
+
+/**
+ * Binds {@link Kernel32} from `library` (kernel32.dll; a test passes a stand-in library with the same
+ * exports to exercise this code, including callbacks fired from a foreign thread, on Linux).
+ */
+export function bindKernel32(koffi: Koffi, library = "kernel32.dll"): Kernel32 {
+  const k32 = koffi.load(library);
+  const { waitCallback, functions } = kernel32Signatures(koffi);
+  const fn = (name: keyof typeof functions) => {
+    const [result, args]: Signature = functions[name];
+    return k32.func("__stdcall", name, result, args);
+  };
+  const OpenProcess = fn("OpenProcess");
+  const RegisterWait = fn("RegisterWaitForSingleObject");
+  const UnregisterWait = fn("UnregisterWait");
+  const GetExitCodeProcess = fn("GetExitCodeProcess");
+  const CloseHandle = fn("CloseHandle");
+  const GetLastError = fn("GetLastError");
 
   // One registered callback for every wait (koffi has a limited number of slots); the context number
   // routes each firing to its JS listener. Lives as long as the process.
@@ -90,7 +126,7 @@ function bindKernel32(koffi: Koffi): Kernel32 {
     listeners.delete(key);
     // Leave the thread-pool thread as soon as possible: the listener runs on a later turn.
     if (listener) setImmediate(listener);
-  }, koffi.pointer(WaitCallback));
+  }, koffi.pointer(waitCallback));
 
   const fail = (call: string): never => {
     throw new Win32Error(call, GetLastError() as number);
