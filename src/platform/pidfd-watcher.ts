@@ -8,6 +8,8 @@
  *   `net.Socket` rejects a pidfd), so one blocking `poll()` runs on a libuv thread-pool thread (koffi async)
  *   over ALL watched pidfds plus an eventfd used to interrupt it when the set changes. It holds exactly one
  *   of the pool's threads (4 by default) while at least one foreign wait is pending, none otherwise.
+ * - Unlike the SIGCHLD path, the running poll (a pending koffi async call) keeps the event loop alive
+ *   until the last watched process exits or `close()` interrupts it.
  * - `exitedAt` is when the poll returned and the event loop ran the completion (milliseconds late at most).
  * - Needs Linux 5.3+ (pidfd_open); a pid that is already gone when `watch` runs cannot be told apart from
  *   one that never existed, and is reported as `NotFoundError`.

@@ -41,6 +41,8 @@ export interface ProcessWaiter {
    * for one pid share one result. After it settles the pid is released and may be reused by the OS: call
    * `wait` once per process and keep the promise. Rejects with `NotFoundError` when no such process exists.
    * MUST NOT be used for pids spawned through `node:child_process` (their exit belongs to libuv).
+   * A pending wait does not keep the event loop alive (like a `process.on("SIGINT")` listener): the
+   * shim's server does, and a shim that is shutting down must not be held up by it.
    */
   wait(pid: number): Promise<ExitInfo>;
   /** Number of pids currently being waited for (for diagnostics and leak checks in tests). */
