@@ -28,6 +28,8 @@ export interface CallContext {
 export type UnaryHandler = (request: Uint8Array, ctx: CallContext) => Promise<Uint8Array> | Uint8Array;
 
 const NO_METADATA: [string, string][] = [];
+/** setTimeout's limit (2^31-1 ms, ~24.8 days); longer deadlines re-arm the timer. */
+export const MAX_TIMER_MS = 0x7fffffff;
 
 /** The reason a call's signal carries when its deadline passes. */
 export function deadlineExceeded(): DOMException {
@@ -85,7 +87,7 @@ export class RequestContext implements CallContext {
     if (this.#connSignal.aborted) ac.abort(this.#connSignal.reason);
     else if (remaining <= 0) ac.abort(deadlineExceeded());
     else {
-      this.#timer = setTimeout(onDeadline, Math.ceil(remaining), this);
+      this.#timer = setTimeout(onDeadline, Math.min(Math.ceil(remaining), MAX_TIMER_MS), this);
       this.#connSignal.addEventListener("abort", this);
     }
     return this.#signal;
@@ -100,6 +102,11 @@ export class RequestContext implements CallContext {
   /** @internal Deadline timer callback. */
   expire(): void {
     this.#timer = undefined;
+    const remaining = (this.deadline ?? 0) - Date.now();
+    if (remaining > 0) {
+      this.#timer = setTimeout(onDeadline, Math.min(Math.ceil(remaining), MAX_TIMER_MS), this);
+      return;
+    }
     this.#controller?.abort(deadlineExceeded());
     this.#connSignal.removeEventListener("abort", this);
   }

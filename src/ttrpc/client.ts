@@ -8,6 +8,7 @@
  */
 import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
+import { MAX_TIMER_MS } from "./call-context.js";
 import { decodeResponse, encodeRequestFrame } from "./envelope.js";
 import {
   FRAME_HEADER_BYTES,
@@ -45,6 +46,7 @@ class PendingCall {
   resolve!: (payload: Uint8Array) => void;
   reject!: (err: StatusError) => void;
   timer: NodeJS.Timeout | undefined;
+  deadline = 0;
   signal: AbortSignal | undefined;
 
   constructor(client: Client, id: number) {
@@ -62,8 +64,20 @@ class PendingCall {
   }
 }
 
+function armTimer(call: PendingCall): void {
+  call.timer = setTimeout(
+    onTimeout,
+    Math.min(Math.max(0, Math.ceil(call.deadline - Date.now())), MAX_TIMER_MS),
+    call,
+  );
+}
+
 function onTimeout(call: PendingCall): void {
   call.timer = undefined;
+  if (Date.now() < call.deadline) {
+    armTimer(call); // deadlines beyond setTimeout's range
+    return;
+  }
   Client.settle(
     call.client,
     call.id,
@@ -149,14 +163,25 @@ export class Client {
     if (this.#isClosed) return Promise.reject(closedError());
     const { signal, timeoutMs } = opts;
     if (signal?.aborted) return Promise.reject(new StatusError(Code.Canceled, "context canceled"));
-    if (timeoutMs !== undefined && timeoutMs <= 0) {
+    if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+      if (Number.isNaN(timeoutMs))
+        return Promise.reject(new StatusError(Code.InvalidArgument, "ttrpc: timeoutMs is NaN"));
       return Promise.reject(new StatusError(Code.DeadlineExceeded, "context deadline exceeded"));
     }
+    const finite = timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY;
     const id = this.#nextId;
-    const timeoutNano = timeoutMs === undefined ? 0n : BigInt(Math.max(1, Math.round(timeoutMs * 1e6)));
+    // timeout_nano is an int64: clamp absurdly long timeouts instead of failing to encode them
+    const timeoutNano = finite ? BigInt(Math.max(1, Math.round(Math.min(timeoutMs, 9.2e12) * 1e6))) : 0n;
     const md = opts.metadata;
-    const pairs = md === undefined ? NO_METADATA : md instanceof Metadata ? md : new Metadata(md);
-    const frame = encodeRequestFrame(id, service, method, request, timeoutNano, pairs);
+    let frame: Buffer;
+    try {
+      const pairs = md === undefined ? NO_METADATA : md instanceof Metadata ? md : new Metadata(md);
+      frame = encodeRequestFrame(id, service, method, request, timeoutNano, pairs);
+    } catch (err: unknown) {
+      return Promise.reject(
+        new StatusError(Code.InvalidArgument, `ttrpc: cannot encode request: ${err}`, { cause: err }),
+      );
+    }
     const length = frame.length - FRAME_HEADER_BYTES;
     if (length > MAX_MESSAGE_BYTES) {
       return Promise.reject(new StatusError(Code.ResourceExhausted, oversizeMessage(length)));
@@ -167,7 +192,10 @@ export class Client {
       call.resolve = resolve;
       call.reject = reject;
     });
-    if (timeoutMs !== undefined) call.timer = setTimeout(onTimeout, timeoutMs, call);
+    if (finite) {
+      call.deadline = Date.now() + timeoutMs;
+      armTimer(call);
+    }
     if (signal !== undefined) {
       call.signal = signal;
       signal.addEventListener("abort", call);
@@ -207,8 +235,11 @@ export class Client {
 
   #onData(chunk: Buffer): void {
     if (this.#isClosed) return;
-    const frames = this.#decoder.write(chunk);
-    for (const f of frames) this.#onFrame(f);
+    try {
+      for (const f of this.#decoder.write(chunk)) this.#onFrame(f);
+    } catch {
+      this.close(); // unexpected internal error: fail this connection's calls, not the process
+    }
   }
 
   #onFrame(f: Frame): void {

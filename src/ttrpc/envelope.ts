@@ -224,6 +224,8 @@ export function encodeResponseFrame(
   message: string,
   payload: Uint8Array,
 ): { head: Buffer; tail: Uint8Array | undefined; length: number } {
+  // A status code is an int32 on the wire; anything else must not turn into OK or a corrupt frame.
+  if (!Number.isInteger(code) || code < -0x80000000 || code > 0x7fffffff) code = 2;
   const msgLen = Buffer.byteLength(message);
   const codeLen = code === 0 ? 0 : 1 + (code < 0 ? 10 : varintSize(code));
   const statusLen = codeLen + strField(msgLen);

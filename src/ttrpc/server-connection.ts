@@ -99,8 +99,18 @@ export class ServerConnection {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
-    const frames = this.#decoder.write(chunk);
-    for (let i = 0; i < frames.length && !this.#closed; i++) this.#onFrame(frames[i]!);
+    try {
+      const frames = this.#decoder.write(chunk);
+      for (let i = 0; i < frames.length && !this.#closed; i++) this.#onFrame(frames[i]!);
+    } catch (err: unknown) {
+      this.#fail(err);
+    }
+  }
+
+  /** An unexpected internal error: it costs this connection, never the process. */
+  #fail(err: unknown): void {
+    this.#host.reportError(err, "connection");
+    this.close();
   }
 
   #onFrame(f: Frame): void {
@@ -169,6 +179,14 @@ export class ServerConnection {
     ctx.dispose();
     this.#inflight.delete(id);
     if (this.#closed) return;
+    try {
+      this.#respond(id, ctx, res, err);
+    } catch (e: unknown) {
+      this.#fail(e);
+    }
+  }
+
+  #respond(id: number, ctx: RequestContext, res: unknown, err: unknown): void {
     if (err === undefined && res instanceof Uint8Array) {
       if (res.length + RESPONSE_OVERHEAD_BYTES > this.#host.maxMessageBytes) this.#replyOversized(id, res);
       else this.#reply(id, Code.OK, "", res);

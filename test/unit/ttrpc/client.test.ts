@@ -183,6 +183,34 @@ describe("ttrpc Client", () => {
     });
   });
 
+  it("handles deadlines beyond setTimeout's 24.8-day range on both sides", async () => {
+    const server = new Server();
+    const seen: boolean[] = [];
+    server.register("svc", {
+      Later: async (_b, ctx) => {
+        const signal = ctx.signal; // arms the deadline timer
+        await new Promise((r) => setTimeout(r, 20));
+        seen.push(signal.aborted);
+        return Buffer.from(String(ctx.deadline !== undefined && ctx.deadline > Date.now() + 2 ** 32));
+      },
+    });
+    await server.listen(sock.path);
+    const client = await Client.connect(sock.path);
+    const out = await client.call("svc", "Later", new Uint8Array(0), { timeoutMs: 2 ** 33 });
+    assert.equal(Buffer.from(out).toString(), "true");
+    const peer = await RawPeer.connect(sock.path);
+    peer.write(encodeRequestFrame(1, "svc", "Later", new Uint8Array(0), 2n ** 62n, []));
+    assert.equal(decodeResponse((await peer.next())!.payload!).payload.toString(), "true");
+    assert.deepEqual(seen, [false, false]);
+    await assert.rejects(
+      client.call("svc", "Later", new Uint8Array(0), { timeoutMs: Number.NaN }),
+      isCode(Code.InvalidArgument),
+    );
+    peer.destroy();
+    client.close();
+    await server.shutdown();
+  });
+
   it("connect fails with Unavailable when nothing listens, Canceled when aborted", async () => {
     await assert.rejects(Client.connect(sock.path), isCode(Code.Unavailable));
     await assert.rejects(Client.connect(sock.path, { signal: AbortSignal.abort() }), isCode(Code.Canceled));
