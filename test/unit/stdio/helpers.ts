@@ -60,7 +60,7 @@ export function readFifo(fifo: string, slowMs = 0): FifoReader {
  * reader, and nothing here ever sees EOF. For tests that count descriptors. Close with `fs.closeSync`.
  */
 export function holdFifo(fifo: string): number {
-  return fs.openSync(fifo, fs.constants.O_RDWR);
+  return fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
 }
 
 /** containerd's writer of the stdin FIFO (opened after the shim's reader exists, so it cannot block). */

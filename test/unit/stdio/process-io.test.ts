@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import type net from "node:net";
@@ -87,6 +88,18 @@ describe("stdio createProcessIO (posix FIFOs, real processes)", () => {
     await within(io.outputDone, 10_000, "outputDone");
     assert.equal((await within(out.all, 5000, "stdout EOF")).toString(), "out\nmore\n");
     assert.equal((await within(err.all, 5000, "stderr EOF")).toString(), "err\n");
+  });
+
+  it("an unrelated process spawned meanwhile does not inherit the pipes (O_CLOEXEC): EOF still arrives", async () => {
+    const out = reader(fifo.stdout);
+    const io = await open({ stdout: fifo.stdout });
+    const bystander = spawn("sleep", ["30"], { stdio: "ignore" });
+    cleanups.push(() => bystander.kill("SIGKILL"));
+    const c = run(io, "echo hi");
+    assert.equal(await c.exited, 0);
+    await within(io.outputDone, 10_000, "outputDone while an unrelated child is alive");
+    assert.equal(bystander.exitCode, null, "bystander still running");
+    assert.equal((await out.all).toString(), "hi\n");
   });
 
   it("10 MB through a slow reader: intact, bounded in flight, outputDone only after the reader got it", async () => {
