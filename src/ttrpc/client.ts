@@ -238,7 +238,7 @@ export class Client {
     try {
       for (const f of this.#decoder.write(chunk)) this.#onFrame(f);
     } catch {
-      this.close(); // unexpected internal error: fail this connection's calls, not the process
+      this.close(); // garbage (FrameError) or an internal error: fail this connection's calls only
     }
   }
 

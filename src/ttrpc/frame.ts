@@ -13,6 +13,19 @@ export const FRAME_HEADER_BYTES = 10;
 /** Largest payload ttrpc accepts or sends (Go `messageLengthMax`, 4 MiB). */
 export const MAX_MESSAGE_BYTES = 4 << 20;
 
+/**
+ * Largest length a header may declare before the stream is judged not to be ttrpc at all. Lengths
+ * above {@link MAX_MESSAGE_BYTES} are skipped and answered (Go behaviour), but a length of 16 MiB or
+ * more sets the header's reserved first byte, which no ttrpc peer does (Go refuses to send over
+ * 4 MiB): such a stream is garbage, and skipping gigabytes of it would only hide that.
+ */
+export const MAX_DISCARD_BYTES = 0xffffff;
+
+/** The byte stream is not ttrpc framing; the connection cannot continue. */
+export class FrameError extends Error {
+  override name = "FrameError";
+}
+
 /** Frame types (§3). Unknown values must be ignored by receivers for forward compatibility. */
 export const MessageType = { Request: 0x01, Response: 0x02, Data: 0x03 } as const;
 /** Frame flags (§4). Unary requests carry no flags. */
@@ -46,6 +59,7 @@ const EMPTY = Buffer.alloc(0);
 /** Incremental frame decoder; see the module comment. */
 export class FrameDecoder {
   readonly maxMessageBytes: number;
+  readonly maxDiscardBytes: number;
   #state: ReadState = ReadState.Header;
   readonly #header = Buffer.alloc(FRAME_HEADER_BYTES);
   #headerFilled = 0;
@@ -56,8 +70,9 @@ export class FrameDecoder {
   #payload: Buffer = EMPTY;
   #filled = 0;
 
-  constructor(maxMessageBytes: number = MAX_MESSAGE_BYTES) {
+  constructor(maxMessageBytes: number = MAX_MESSAGE_BYTES, maxDiscardBytes: number = MAX_DISCARD_BYTES) {
     this.maxMessageBytes = maxMessageBytes;
+    this.maxDiscardBytes = Math.max(maxDiscardBytes, maxMessageBytes);
   }
 
   /** The current read state (for tests and diagnostics). */
@@ -70,7 +85,10 @@ export class FrameDecoder {
     return this.#state !== ReadState.Header || this.#headerFilled > 0;
   }
 
-  /** Consume a chunk; returns the frames it completes, in order. */
+  /**
+   * Consume a chunk; returns the frames it completes, in order. Throws {@link FrameError} for a
+   * header beyond {@link MAX_DISCARD_BYTES}; the decoder is unusable afterwards.
+   */
   write(chunk: Buffer): Frame[] {
     const out: Frame[] = [];
     const end = chunk.length;
@@ -90,6 +108,9 @@ export class FrameDecoder {
           this.#parseHeader(this.#header, 0);
         }
         const len = this.#length;
+        if (len > this.maxDiscardBytes) {
+          throw new FrameError(`frame length ${len} on stream ${this.#streamId}: not a ttrpc stream`);
+        }
         if (len > this.maxMessageBytes) {
           this.#state = ReadState.Discard;
           this.#filled = 0;

@@ -6,7 +6,16 @@
  */
 export type { CallContext, UnaryHandler } from "./call-context.js";
 export { type CallOptions, Client } from "./client.js";
-export { Flags, type Frame, FrameDecoder, MAX_MESSAGE_BYTES, MessageType, ReadState } from "./frame.js";
+export {
+  Flags,
+  type Frame,
+  FrameDecoder,
+  FrameError,
+  MAX_DISCARD_BYTES,
+  MAX_MESSAGE_BYTES,
+  MessageType,
+  ReadState,
+} from "./frame.js";
 export { Metadata } from "./metadata.js";
 export { Server, type ServerOptions } from "./server.js";
 export { Code, StatusError, toStatus } from "./status.js";

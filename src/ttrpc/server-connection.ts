@@ -3,8 +3,10 @@
  * concurrently, write replies through one batching writer, and end cleanly.
  *
  * Protocol rules follow Go's ttrpc server (spec §5, §9, §10): every problem with a single frame is
- * answered on that frame's stream id and the connection stays open; only the transport ending (or a
- * peer that stops reading, below) ends it. Backpressure policy: when the socket's write buffer passes
+ * answered on that frame's stream id and the connection stays open (an oversized frame is skipped and
+ * answered ResourceExhausted). The connection ends with the transport, on a stream that is not ttrpc
+ * at all (a header declaring 16 MiB or more, see `MAX_DISCARD_BYTES`), or for a peer that stops
+ * reading (below). Backpressure policy: when the socket's write buffer passes
  * its high-water mark we stop reading requests until it drains, so a peer that does not read cannot
  * make us buffer more than the replies of requests already read; if even that exceeds
  * `maxPendingWriteBytes` the connection is closed.
@@ -103,11 +105,11 @@ export class ServerConnection {
       const frames = this.#decoder.write(chunk);
       for (let i = 0; i < frames.length && !this.#closed; i++) this.#onFrame(frames[i]!);
     } catch (err: unknown) {
-      this.#fail(err);
+      this.#fail(err); // FrameError (garbage) or a bug: nothing after it can be trusted
     }
   }
 
-  /** An unexpected internal error: it costs this connection, never the process. */
+  /** A garbage stream (FrameError) or an internal error: it costs this connection, never the process. */
   #fail(err: unknown): void {
     this.#host.reportError(err, "connection");
     this.close();

@@ -174,6 +174,15 @@ describe("ttrpc Client", () => {
       assert.equal(Buffer.from(await next).toString(), "fine");
     });
 
+    it("closes the connection when the server sends garbage", async () => {
+      const peer = await raw.accept();
+      const call = client.call("svc", "m", new Uint8Array(0));
+      await peer.next();
+      peer.write(Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n"));
+      await assert.rejects(call, isCode(Code.Unavailable, "ttrpc: closed"));
+      await client.closed;
+    });
+
     it("fails a call whose reply does not decode with Internal", async () => {
       const peer = await raw.accept();
       const call = client.call("svc", "m", new Uint8Array(0));

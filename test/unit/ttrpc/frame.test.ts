@@ -5,6 +5,7 @@ import {
   FRAME_HEADER_BYTES,
   type Frame,
   FrameDecoder,
+  FrameError,
   MAX_MESSAGE_BYTES,
   oversizeMessage,
   ReadState,
@@ -128,6 +129,17 @@ describe("ttrpc FrameDecoder", () => {
     const [f] = d.write(over);
     assert.equal(f?.payload, undefined);
     assert.equal(oversizeMessage(f!.length), "message length 4194305 exceed maximum message size of 4194304");
+  });
+
+  it("throws FrameError for a length of 16 MiB or more (reserved byte set: not ttrpc)", () => {
+    const d = new FrameDecoder();
+    const header = Buffer.alloc(FRAME_HEADER_BYTES);
+    header.writeUInt32BE(0xffffff, 0); // largest length still skipped
+    assert.deepEqual(d.write(header), []);
+    assert.equal(d.state, ReadState.Discard);
+    const e = new FrameDecoder();
+    header.writeUInt32BE(0x1000000, 0);
+    assert.throws(() => e.write(header), FrameError);
   });
 
   it("passes unknown message types through for the caller to ignore", () => {
