@@ -3,6 +3,7 @@
  * given to `runhcs create|exec`. Entry point: {@link createProcessIO}; the platform pieces are chosen once
  * by {@link defaultStdioPlatform}.
  */
+import { type Platform, platform } from "../platform/index.js";
 import type { ChildPipeFactory } from "./child-pipes.js";
 import { createPosixOpener } from "./posix-opener.js";
 import { createPosixPipes } from "./posix-pipes.js";
@@ -31,12 +32,11 @@ export interface StdioPlatform {
 }
 
 /**
- * Picks the stdio implementation for `platform` (default: the running one). This is the only
- * platform check in `src/stdio`; it belongs with the other selections in `src/platform/index.ts` once
- * that exists.
+ * Picks the stdio implementation for a platform (default: the running one, as selected once by
+ * `src/platform/index.ts`, the one place that looks at the OS).
  */
-export function defaultStdioPlatform(platform: NodeJS.Platform = process.platform): StdioPlatform {
-  return platform === "win32"
+export function defaultStdioPlatform(name: Platform["name"] = platform.name): StdioPlatform {
+  return name === "windows"
     ? { opener: createWindowsOpener(), pipes: createWindowsPipes() }
     : { opener: createPosixOpener(), pipes: createPosixPipes() };
 }

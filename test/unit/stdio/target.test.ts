@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError, NotImplementedError } from "../../../src/errdefs.js";
-import { parseStdioTarget } from "../../../src/stdio/index.js";
+import { platform } from "../../../src/platform/index.js";
+import { defaultStdioPlatform, parseStdioTarget } from "../../../src/stdio/index.js";
 
 describe("stdio parseStdioTarget", () => {
   it('"" → none, for every role and flavor', () => {
@@ -61,5 +62,13 @@ describe("stdio parseStdioTarget", () => {
     for (const [value, flavor] of bad) {
       assert.throws(() => parseStdioTarget(value, "stdout", flavor), InvalidArgumentError, value);
     }
+  });
+});
+
+describe("stdio defaultStdioPlatform", () => {
+  it("posix → FIFO opener, windows → named-pipe opener; default follows src/platform", () => {
+    assert.equal(defaultStdioPlatform("posix").opener.flavor, "posix");
+    assert.equal(defaultStdioPlatform("windows").opener.flavor, "windows");
+    assert.equal(defaultStdioPlatform().opener.flavor, platform.name);
   });
 });
