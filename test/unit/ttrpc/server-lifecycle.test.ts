@@ -172,10 +172,13 @@ describe("ttrpc Server lifecycle", () => {
     });
     await server.listen(sock.path);
     const peer = await RawPeer.connect(sock.path);
-    peer.write(encodeRequestFrame(1, "s", "Hang", new Uint8Array(0), 0n, []));
+    const timers = leakCheck();
+    // with a deadline, the handler's signal has its own timer, which the connection abort must clear
+    peer.write(encodeRequestFrame(1, "s", "Hang", new Uint8Array(0), 60_000_000_000n, []));
     await entered.promise;
     peer.destroy();
     await aborted.promise;
+    await timers.check();
     await eventually(() => server.connectionCount === 0, "connection to be dropped");
     const client = await Client.connect(sock.path);
     assert.equal(Buffer.from(await client.call("s", "Echo", Buffer.from("alive"))).toString(), "alive");

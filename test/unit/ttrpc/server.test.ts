@@ -43,6 +43,8 @@ describe("ttrpc Server protocol", () => {
         throw new Error("boom");
       },
       Huge: () => new Uint8Array(5 << 20),
+      Edge: () => new Uint8Array((4 << 20) - 10),
+      Wrong: () => "not bytes" as unknown as Uint8Array,
       Slow: async (b, ctx) => {
         await new Promise((r) => setTimeout(r, Number(b.toString()) || 0));
         return Buffer.from(`${ctx.method}:${b.toString()}`);
@@ -175,6 +177,24 @@ describe("ttrpc Server protocol", () => {
     assert.equal(errors[0]?.[1], "response");
     peer.write(req(3, "test.Echo", "Echo", Buffer.from("ok")));
     assert.equal(status(await peer.next()).payload, "ok");
+  });
+
+  it("sends a reply whose payload is near the limit as long as the encoded Response fits", async () => {
+    peer.write(req(1, "test.Echo", "Edge"));
+    const f = await peer.next();
+    assert.ok(f?.payload && f.payload.length <= 4 << 20);
+    const r = decodeResponse(f.payload);
+    assert.deepEqual({ code: r.code, len: r.payload.length }, { code: 0, len: (4 << 20) - 10 });
+  });
+
+  it("answers a handler that returns something other than bytes with Unknown", async () => {
+    peer.write(req(1, "test.Echo", "Wrong"));
+    assert.deepEqual(status(await peer.next()), {
+      id: 1,
+      code: Code.Unknown,
+      message: "ttrpc: handler returned no response",
+      payload: "",
+    });
   });
 
   it("answers concurrent requests as they finish, not in arrival order", async () => {

@@ -126,6 +126,12 @@ describe("ttrpc typed layer", () => {
       (e: StatusError) => e.code === Code.InvalidArgument && e.message === "topic: invalid argument",
     );
     await createClient(client, Events, { name: "alias.Events" }).forward({});
+    server.register("garbage.Events", { Forward: () => Buffer.from([0x0a, 0x05]) });
+    await assert.rejects(
+      createClient(client, Events, { name: "garbage.Events" }).forward({}),
+      (e: StatusError) =>
+        e.code === Code.Internal && e.message.startsWith("ttrpc: error unmarshalling response: "),
+    );
     assert.throws(() => registerService(server, Events, { forward: () => ({}) }), /already registered/);
   });
 });
