@@ -199,7 +199,7 @@ describe("ttrpc Server lifecycle", () => {
     bad.write(garbage);
     await bad.closed();
     assert.equal(errors.length, 1);
-    assert.match((errors[0]?.[0] as Error).message, /not a ttrpc stream/);
+    assert.match(String((errors[0]?.[0] as Error | undefined)?.message), /not a ttrpc stream/);
     // a second connection of well-formed headers with random payloads gets an answer for each
     const bad2 = await RawPeer.connect(sock.path);
     const frames: Buffer[] = [];
