@@ -1,0 +1,132 @@
+/**
+ * `delete`: containerd runs it after the shim's connection closed (normally after Shutdown, or because
+ * the shim died) to clean up, and reads a protobuf `DeleteResponse` from stdout (stderr = warnings).
+ * cwd may not be the bundle (Windows), so the bundle comes from `-bundle`.
+ *
+ * It never fails because something is already gone: `runhcs delete --force` (not-found is fine), then the
+ * processes still left (the init and exec pids runhcs wrote in the bundle, with their descendants) are
+ * killed, then the files the shim created in the bundle are removed (never the bundle itself, `config.json`,
+ * `rootfs` or containerd's `log`), and the server's socket, if nobody answers on it any more.
+ *
+ * Exit status reported: 137 (128 + SIGKILL, as containerd's runc shim reports) when we had to kill the
+ * init process on posix; otherwise 255, the "unknown" status containerd and hcsshim use (we cannot know
+ * how a process we did not see exit ended). `exited_at` is now, `pid` the init pid when its file remains.
+ */
+
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { DeleteResponseSchema } from "../gen/containerd/task/v2/shim_pb.js";
+import { isSafeId, platform, UNKNOWN_EXIT_CODE } from "../platform/index.js";
+import { isNotFound, parsePid, Runhcs } from "../runhcs/index.js";
+import { BUNDLE_FILES } from "../service/task.js";
+import type { ShimFlags } from "./flags.js";
+import { errorText } from "./ready.js";
+import { removeStaleSocket } from "./stale-socket.js";
+import { START_FILES } from "./start.js";
+
+const SIGKILL = 9;
+/** 128 + SIGKILL: how a process we killed ended, on posix. */
+export const KILLED_EXIT_STATUS = 128 + SIGKILL;
+
+/** What delete did (also what it prints, as a DeleteResponse). */
+export interface DeleteResult {
+  pid: number;
+  exitStatus: number;
+  exitedAt: Date;
+  /** Bundle files removed (names). */
+  removed: string[];
+}
+
+export interface DeleteOptions {
+  /** Where warnings go (containerd logs them); default stderr. */
+  warn?: (message: string) => void;
+  /** The runhcs client (tests give one with a fake binary). */
+  runhcs?: Pick<Runhcs, "delete">;
+}
+
+/** Runs the cleanup; never throws for things already gone. */
+export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Promise<DeleteResult> {
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const bundle = flags.bundle || process.cwd();
+  if (!isSafeId(flags.id)) throw new Error(`delete: invalid id ${JSON.stringify(flags.id)}`);
+
+  try {
+    const runhcs = opts.runhcs ?? new Runhcs({ cwd: bundle });
+    await runhcs.delete(flags.id, { force: true });
+  } catch (err: unknown) {
+    if (!isNotFound(err)) warn(`runhcs delete --force ${flags.id}: ${errorText(err)}`);
+  }
+
+  const names = await readdir(bundle).catch(() => [] as string[]);
+  const initPid = await readPid(join(bundle, BUNDLE_FILES.initPid));
+  const execPids = await Promise.all(names.filter(isExecPidFile).map((n) => readPid(join(bundle, n))));
+  const signals = platform.createSignals();
+  const tree = platform.createProcessTree();
+  let killedInit = false;
+  for (const pid of [...execPids, initPid]) {
+    if (!pid) continue;
+    const below = await tree.descendants(pid).catch(() => [] as number[]);
+    for (const p of below) signals.kill(p, SIGKILL);
+    const killed = signals.kill(pid, SIGKILL);
+    if (pid === initPid && (killed || below.length > 0)) killedInit = true;
+  }
+
+  const address = await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "");
+  if (address) await removeStaleSocket(platform.createShimAddress().toListenPath(address.trim()));
+
+  const removed = names.filter(isShimFile);
+  await Promise.all(
+    removed.map((n) =>
+      rm(join(bundle, n), { force: true }).catch((err: unknown) => warn(`remove ${n}: ${errorText(err)}`)),
+    ),
+  );
+  return {
+    pid: initPid ?? 0,
+    exitStatus: killedInit && platform.name === "posix" ? KILLED_EXIT_STATUS : UNKNOWN_EXIT_CODE,
+    exitedAt: new Date(),
+    removed,
+  };
+}
+
+/** The DeleteResponse bytes containerd reads from stdout. */
+export function encodeDeleteResponse(r: DeleteResult): Uint8Array {
+  return toBinary(
+    DeleteResponseSchema,
+    create(DeleteResponseSchema, {
+      pid: r.pid,
+      exitStatus: r.exitStatus,
+      exitedAt: timestampFromDate(r.exitedAt),
+    }),
+  );
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  return text === undefined ? undefined : parsePid(text);
+}
+
+const EXEC_PID = /^runhcs-exec-(.+)-pidfile\.pid$/;
+const EXEC_SPEC = /^exec-(.+)-process\.json$/;
+const EXEC_SHIM_LOG = /^runhcs-shim-exec-(.+)\.log$/;
+/** Temp files of `writeFileAtomic` for our own files (`.tmp-address-<hex>`...). */
+const OUR_TEMP = /^\.tmp-(address|shim\.pid)-[0-9a-f]+$/;
+
+function isExecPidFile(name: string): boolean {
+  return EXEC_PID.test(name);
+}
+
+/** Files the shim (start, serve, the task) creates in the bundle, and nothing else. */
+export function isShimFile(name: string): boolean {
+  const fixed: string[] = [
+    BUNDLE_FILES.initPid,
+    BUNDLE_FILES.runhcsLog,
+    BUNDLE_FILES.shimLog,
+    BUNDLE_FILES.vmLog,
+    START_FILES.pid,
+    START_FILES.address,
+  ];
+  if (fixed.includes(name)) return true;
+  return [EXEC_PID, EXEC_SPEC, EXEC_SHIM_LOG, OUR_TEMP].some((re) => re.test(name));
+}

@@ -1,0 +1,124 @@
+/**
+ * The server's log output: JSON lines to the endpoint containerd reads and copies into its own log.
+ *
+ * posix: the `log` FIFO in the bundle. containerd holds it open read-write (`O_RDWR|O_NONBLOCK`), so our
+ * non-blocking write-only open succeeds without waiting. When containerd goes away (restart) writes fail
+ * with EPIPE: lines are dropped, and the FIFO is opened again on a later line (containerd re-opens it when
+ * it reloads the shim). Logging never blocks the event loop and never kills the shim.
+ *
+ * Windows: containerd dials `\\.\pipe\containerd-shim-<ns>-<id>-log` (we are the pipe server); the newest
+ * connection gets the output (containerd dials again after a restart).
+ */
+import { constants, openSync } from "node:fs";
+import { createServer, type Server, Socket } from "node:net";
+
+/** Lines queued for a slow reader before new ones are dropped. */
+export const MAX_PENDING_LOG_BYTES = 1024 * 1024;
+/** After a failed open, the FIFO is not tried again for this long. */
+export const REOPEN_BACKOFF_MS = 1_000;
+const FLUSH_TIMEOUT_MS = 2_000;
+
+/** A pino destination that can be flushed and closed. */
+export interface LogSink {
+  write(line: string): void;
+  /** Waits (bounded) until written lines left the process, then releases everything. */
+  close(): Promise<void>;
+}
+
+/** Log sink on the bundle's `log` FIFO (posix). */
+export class FifoLogSink implements LogSink {
+  readonly #path: string;
+  #socket: Socket | undefined;
+  #nextOpen = 0;
+  #closed = false;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  write(line: string): void {
+    const sock = this.#open();
+    if (!sock || sock.writableLength > MAX_PENDING_LOG_BYTES) return;
+    sock.write(line);
+  }
+
+  #open(): Socket | undefined {
+    if (this.#socket || this.#closed) return this.#socket;
+    const now = Date.now();
+    if (now < this.#nextOpen) return undefined;
+    try {
+      const fd = openSync(this.#path, constants.O_WRONLY | constants.O_NONBLOCK);
+      const sock = new Socket({ fd, readable: false, writable: true });
+      sock.unref();
+      sock.on("error", () => {
+        sock.destroy();
+        if (this.#socket === sock) this.#socket = undefined;
+        this.#nextOpen = Date.now() + REOPEN_BACKOFF_MS;
+      });
+      this.#socket = sock;
+      return sock;
+    } catch {
+      // ENXIO: nobody reads the FIFO now (containerd restarting); ENOENT: no FIFO (run by hand).
+      this.#nextOpen = now + REOPEN_BACKOFF_MS;
+      return undefined;
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    const sock = this.#socket;
+    this.#socket = undefined;
+    return endSocket(sock);
+  }
+}
+
+/** Log sink serving a named pipe (Windows): output goes to the newest client. */
+export class PipeLogSink implements LogSink {
+  readonly #server: Server;
+  #client: Socket | undefined;
+
+  constructor(pipeName: string, onError: (err: Error) => void = () => {}) {
+    this.#server = createServer((conn) => {
+      const old = this.#client;
+      this.#client = conn;
+      conn.on("error", () => conn.destroy());
+      conn.on("close", () => {
+        if (this.#client === conn) this.#client = undefined;
+      });
+      conn.resume(); // containerd never writes; do not let anything pile up
+      old?.destroy();
+    });
+    this.#server.on("error", onError);
+    this.#server.listen(pipeName);
+    this.#server.unref();
+  }
+
+  write(line: string): void {
+    const c = this.#client;
+    if (c && c.writableLength <= MAX_PENDING_LOG_BYTES) c.write(line);
+  }
+
+  async close(): Promise<void> {
+    this.#server.close();
+    const c = this.#client;
+    this.#client = undefined;
+    await endSocket(c);
+  }
+}
+
+/** Lines go nowhere (no log endpoint could be used). */
+export const nullLogSink: LogSink = { write() {}, close: async () => {} };
+
+function endSocket(sock: Socket | undefined): Promise<void> {
+  if (!sock || sock.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, FLUSH_TIMEOUT_MS);
+    function done(): void {
+      clearTimeout(timer);
+      sock?.destroy();
+      resolve();
+    }
+    sock.once("error", done);
+    sock.end(done);
+  });
+}

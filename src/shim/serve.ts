@@ -1,0 +1,125 @@
+/**
+ * The long-running shim: the Task API server `start` spawned (no action on the command line).
+ *
+ * Order matters: the process waiter is initialised (subreaper + SIGCHLD) before anything can spawn runhcs,
+ * the server listens before readiness is reported, and on the way out the server stops first, then the
+ * events are flushed, then the waiter and the log are closed, and only then does the process exit.
+ * Losing containerd (restart) does not end the shim: events are retried, the log is re-opened, and the
+ * server keeps listening for containerd to reconnect.
+ */
+
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { EventPublisher } from "../events/publisher.js";
+import { type EventSink, PublishBinarySink, TtrpcForwardSink } from "../events/sink.js";
+import { createLogger, type Logger } from "../log/logger.js";
+import { platform } from "../platform/index.js";
+import { Runhcs } from "../runhcs/index.js";
+import type { TaskDeps } from "../service/deps.js";
+import { Task } from "../service/task.js";
+import { registerTaskService } from "../service/task-service.js";
+import { createProcessIO, defaultStdioPlatform } from "../stdio/index.js";
+import { Server } from "../ttrpc/index.js";
+import type { ShimFlags } from "./flags.js";
+import { FifoLogSink, type LogSink, PipeLogSink } from "./log-sink.js";
+import { signalReady } from "./ready.js";
+
+/** containerd's ttrpc address for events (containerd sets it in the shim's environment). */
+export const TTRPC_ADDRESS_ENV = "TTRPC_ADDRESS";
+/** How long Shutdown/SIGTERM wait for in-flight calls before closing connections. */
+export const SERVER_STOP_TIMEOUT_MS = 3_000;
+/** How long queued events get to reach containerd on the way out. */
+export const EVENT_FLUSH_TIMEOUT_MS = 2_000;
+
+/** Runs the server until Shutdown or SIGTERM; resolves with the exit code. */
+export async function serve(flags: ShimFlags): Promise<number> {
+  const bundle = flags.bundle || process.cwd();
+  const who = { namespace: flags.namespace, id: flags.id, containerdAddress: flags.address };
+  const addresses = platform.createShimAddress();
+  if (!flags.socket) throw new Error("serve: -socket is required (the server is started by `start`)");
+  const sink = openLogSink(addresses.logEndpoint(who, bundle));
+  const logger = createLogger({ debug: flags.debug, destination: sink }).child({
+    namespace: flags.namespace,
+    id: flags.id,
+  });
+
+  const waiter = platform.createProcessWaiter();
+  let server: Server | undefined;
+  let publisher: EventPublisher | undefined;
+  try {
+    waiter.init();
+    publisher = new EventPublisher(eventSink(flags), { namespace: flags.namespace, logger });
+    server = new Server({
+      onError: (err, where) => logger.warn({ err, where }, "ttrpc server error"),
+    });
+    const stdioPlatform = defaultStdioPlatform();
+    const deps: TaskDeps = {
+      shimId: flags.id,
+      logger,
+      events: publisher,
+      waiter,
+      tree: platform.createProcessTree(),
+      signals: platform.createSignals(),
+      openIO: (cfg) =>
+        createProcessIO(cfg, {
+          ...stdioPlatform,
+          onRelayError: (role, err) => logger.debug({ role, err }, "stdio relay error"),
+        }),
+      runhcs: (opts) => new Runhcs(opts),
+      requireLayerFolders: platform.name === "windows",
+    };
+    const task = new Task(deps);
+    const stopped = new Promise<void>((resolve) => {
+      registerTaskService(server as Server, task, { logger, shutdown: resolve });
+      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
+    });
+    process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
+    await makeSocketDir(addresses.toListenPath(flags.socket));
+    await server.listen(flags.socket);
+    logger.info({ address: flags.socket }, "shim serving");
+    signalReady();
+    await stopped;
+    logger.info("shim stopping");
+  } catch (err: unknown) {
+    logger.error({ err }, "shim failed");
+    signalReady(err); // no-op once readiness was reported
+    await stop(server, publisher, waiter, sink, logger);
+    throw err;
+  }
+  await stop(server, publisher, waiter, sink, logger);
+  return 0;
+}
+
+async function stop(
+  server: Server | undefined,
+  publisher: EventPublisher | undefined,
+  waiter: { close(): void },
+  sink: LogSink,
+  logger: Logger,
+): Promise<void> {
+  if (server) {
+    await server
+      .shutdown(AbortSignal.timeout(SERVER_STOP_TIMEOUT_MS))
+      .catch((err: unknown) => logger.warn({ err }, "server did not stop gracefully"));
+  }
+  await publisher?.close(EVENT_FLUSH_TIMEOUT_MS);
+  waiter.close();
+  logger.info("shim exited");
+  await sink.close();
+}
+
+/** containerd's `NewSocket` creates the socket directory (`/run/containerd/s`) first; so do we. */
+async function makeSocketDir(path: string): Promise<void> {
+  if (platform.name === "windows" || path.startsWith("\0")) return;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+}
+
+function eventSink(flags: ShimFlags): EventSink {
+  const ttrpc = process.env[TTRPC_ADDRESS_ENV];
+  if (ttrpc) return new TtrpcForwardSink(ttrpc);
+  return new PublishBinarySink(flags.publishBinary, flags.address);
+}
+
+function openLogSink(endpoint: string): LogSink {
+  return platform.name === "windows" ? new PipeLogSink(endpoint) : new FifoLogSink(endpoint);
+}

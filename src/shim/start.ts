@@ -1,0 +1,153 @@
+/**
+ * `start`: containerd runs it in the bundle directory, with stdout and stderr combined and read until
+ * they close, and takes the trimmed output as the Task API address. So `start` prints exactly the
+ * address and nothing else on success, and a one-line reason (non-zero exit) on failure.
+ *
+ * It spawns the server (this program without an action, plus `-socket`) in its own session, with no
+ * stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
+ * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, and prints the address.
+ * When a server already answers on the address (containerd retried), it prints the same address.
+ * Whatever goes wrong, the spawned server is killed, so nothing is left running or listening.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { writeFileAtomic } from "../bundle/atomic-write.js";
+import { platform } from "../platform/index.js";
+import { parseStartInput, readAll, type StartInput } from "./compat.js";
+import type { ShimFlags } from "./flags.js";
+import { accepts } from "./probe.js";
+import { errorText, READY_FD_ENV, READY_OK } from "./ready.js";
+import { TTRPC_ADDRESS_ENV } from "./serve.js";
+import { removeStaleSocket } from "./stale-socket.js";
+
+/** Files `start` writes in the bundle. */
+export const START_FILES = { pid: "shim.pid", address: "address" } as const;
+/** How long the server gets to report that it listens. */
+export const READY_TIMEOUT_MS = 30_000;
+
+/** What `start` needs besides the flags; tests substitute the server command. */
+export interface StartOptions {
+  /** Bundle directory (default: cwd). */
+  bundle?: string;
+  /** stdin of `start` (runtime options); default: the process's stdin. */
+  input?: Uint8Array;
+  /** The server command: executable and leading arguments (default: this node and script). */
+  serverCommand?: readonly string[];
+  readyTimeoutMs?: number;
+}
+
+/** Runs `start`; resolves with the address to print. Throws with a one-line message on failure. */
+export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<string> {
+  const bundle = opts.bundle ?? (flags.bundle || process.cwd());
+  const input: StartInput = parseStartInput(opts.input ?? (await readAll(process.stdin)));
+  const shimAddress = platform.createShimAddress(input.socketDir ? { socketDir: input.socketDir } : {});
+  const address = shimAddress.socketAddress({
+    namespace: flags.namespace,
+    id: flags.id,
+    containerdAddress: flags.address,
+  });
+  const listenPath = shimAddress.toListenPath(address);
+  if (await accepts(listenPath)) return address;
+
+  const child = spawnServer(flags, input, address, bundle, opts.serverCommand);
+  try {
+    await awaitReady(child, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
+    if (!(await accepts(listenPath))) throw new Error(`shim server does not accept on ${address}`);
+    if (child.pid === undefined) throw new Error("shim server has no pid");
+    await writeFileAtomic(join(bundle, START_FILES.pid), String(child.pid));
+    await writeFileAtomic(join(bundle, START_FILES.address), address);
+  } catch (err: unknown) {
+    await killServer(child);
+    await removeStaleSocket(listenPath);
+    await Promise.all(
+      Object.values(START_FILES).map((f) => rm(join(bundle, f), { force: true }).catch(() => undefined)),
+    );
+    throw err;
+  }
+  child.unref();
+  return address;
+}
+
+function spawnServer(
+  flags: ShimFlags,
+  input: StartInput,
+  address: string,
+  bundle: string,
+  command: readonly string[] | undefined,
+): ChildProcess {
+  const [exe, ...lead] = command ?? [process.execPath, ...process.execArgv, process.argv[1] ?? ""];
+  const args = [
+    ...lead,
+    "-namespace",
+    flags.namespace,
+    "-id",
+    flags.id,
+    "-address",
+    flags.address,
+    "-publish-binary",
+    flags.publishBinary,
+    "-bundle",
+    bundle,
+    "-socket",
+    address,
+    ...(flags.debug || input.debug ? ["-debug"] : []),
+  ];
+  const env: NodeJS.ProcessEnv = { ...process.env, [READY_FD_ENV]: "3" };
+  if (input.ttrpcAddress && !env[TTRPC_ADDRESS_ENV]) env[TTRPC_ADDRESS_ENV] = input.ttrpcAddress;
+  return spawn(exe as string, args, {
+    cwd: bundle,
+    env,
+    detached: true, // own session: containerd's signals and terminal are not the server's
+    stdio: ["ignore", "ignore", "ignore", "pipe"],
+    windowsHide: true,
+  });
+}
+
+/** Reads the readiness pipe to EOF: `ok` = listening; other text = the server's reason for failing. */
+function awaitReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const pipe = child.stdio[3] as Readable | null | undefined;
+  return new Promise((resolve, reject) => {
+    let text = "";
+    let exit: string | undefined;
+    const timer = setTimeout(
+      () => finish(new Error(`shim server did not report ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      pipe?.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    child.once("error", (err) => finish(new Error(`cannot run the shim server: ${errorText(err)}`)));
+    child.once("exit", (code, signal) => {
+      exit = signal ? `signal ${signal}` : `status ${code}`;
+    });
+    if (!pipe) return finish(new Error("no readiness pipe"));
+    pipe.setEncoding("utf8");
+    pipe.on("data", (s: string) => {
+      if (text.length < 4096) text += s;
+    });
+    pipe.on("error", () => undefined);
+    pipe.on("end", () => {
+      const line = text.trim();
+      if (line === READY_OK) return finish();
+      const why = line || `it exited (${exit ?? "no reason given"})`;
+      finish(new Error(`shim server failed to start: ${why}`));
+    });
+  });
+}
+
+/** Kills the server (if it still runs) and waits until it is gone. */
+async function killServer(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    process.kill(child.pid, "SIGKILL");
+  } catch {
+    return; // already gone
+  }
+  await gone;
+}
