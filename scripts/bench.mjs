@@ -7,7 +7,9 @@
 //   ttrpc   unary round-trip latency (p50/p99) and throughput, Go client/server vs ours (issue 3)
 // A new section is one entry in SECTIONS: { title, run(ctx) → string (the table) }.
 //
-// Options: --seconds S (measured per cell, default 2)  --warmup S (default 0.5)
+// Options: --seconds S (measured per run, default 1)  --warmup S (default 0.2)  --rounds N (default 3: every
+//          cell is run N times, rounds interleaved across client/server pairs, and the median-throughput
+//          run is reported, so load from other processes drifting over time hits all pairs alike)
 //          --sizes 64,1024  --concurrency 1,16,64  --pairs go-go,go-ours,ours-ours,ours-go
 //          --prof DIR  (run our ttrpc server under `node --cpu-prof`, profiles written to DIR)
 import { execFile, spawn } from "node:child_process";
@@ -24,8 +26,9 @@ const execFileP = promisify(execFile);
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    seconds: { type: "string", default: "2" },
-    warmup: { type: "string", default: "0.5" },
+    seconds: { type: "string", default: "1" },
+    warmup: { type: "string", default: "0.2" },
+    rounds: { type: "string", default: "3" },
     sizes: { type: "string", default: "64,1024" },
     concurrency: { type: "string", default: "1,16,64" },
     pairs: { type: "string", default: "go-go,go-ours,ours-ours,ours-go" },
@@ -128,45 +131,46 @@ async function benchTtrpc() {
     servers.push(await startServer(process.execPath, [...prof, benchServer, "--socket", sockets.ours]));
 
     const pairs = list(opts.pairs);
+    const rounds = Number(opts.rounds);
     const label = { go: "Go", ours: "ours" };
+    const rate = (r) => r.calls / r.seconds;
     const rows = [];
     const results = new Map();
     for (const size of list(opts.sizes).map(Number)) {
       for (const conc of list(opts.concurrency).map(Number)) {
+        const runs = new Map(pairs.map((p) => [p, []]));
+        for (let round = 1; round <= rounds; round++) {
+          progress(`${size} B, concurrency ${conc}, round ${round}/${rounds}`);
+          for (const pair of pairs) {
+            const [c, s] = pair.split("-");
+            const args = ["--socket", sockets[s], "--concurrency", String(conc)];
+            args.push("--duration", opts.seconds, "--warmup", opts.warmup, "--size", String(size));
+            const out =
+              c === "go"
+                ? await run(goBin, ["bench", ...args])
+                : await run(process.execPath, [benchClient, ...args]);
+            runs.get(pair).push(JSON.parse(out));
+          }
+        }
+        for (const pair of pairs) {
+          const sorted = runs.get(pair).sort((a, b) => rate(a) - rate(b));
+          results.set(`${size}/${conc}/${pair}`, sorted[Math.floor(sorted.length / 2)]);
+        }
+        const base = results.get(`${size}/${conc}/go-go`);
         for (const pair of pairs) {
           const [c, s] = pair.split("-");
-          const args = [
-            "--socket",
-            sockets[s],
-            "--concurrency",
-            String(conc),
-            "--duration",
-            opts.seconds,
-            "--warmup",
-            opts.warmup,
-            "--size",
-            String(size),
-          ];
-          progress(`${label[c]} → ${label[s]}, ${size} B, concurrency ${conc}`);
-          const out =
-            c === "go"
-              ? await run(goBin, ["bench", ...args])
-              : await run(process.execPath, [benchClient, ...args]);
-          const r = JSON.parse(out);
-          results.set(`${size}/${conc}/${pair}`, r);
-          const base = results.get(`${size}/${conc}/go-go`);
-          const rate = r.calls / r.seconds;
+          const r = results.get(`${size}/${conc}/${pair}`);
           const ratio = (x) => (base && pair !== "go-go" ? x.toFixed(2) : "");
           rows.push([
             `${size} B`,
             conc,
             `${label[c]} → ${label[s]}`,
-            Math.round(rate).toLocaleString("en-US"),
+            Math.round(rate(r)).toLocaleString("en-US"),
             r.p50us.toFixed(0),
             r.p99us.toFixed(0),
-            ratio(base ? rate / (base.calls / base.seconds) : 0),
+            ratio(base ? rate(r) / rate(base) : 0),
             ratio(base ? r.p99us / base.p99us : 0),
-            r.errors,
+            runs.get(pair).reduce((n, x) => n + x.errors, 0),
           ]);
         }
       }
@@ -198,8 +202,9 @@ async function benchTtrpc() {
       }
     }
     return [
-      `unary Echo round trips, closed loop, one connection per client, ${opts.seconds} s per row after ${opts.warmup} s warmup`,
-      "(each client and each server is its own process; ratios compare with Go client → Go server in the same run)",
+      `unary Echo round trips, closed loop, one connection per client; per row the median-throughput run of ${opts.rounds}`,
+      `(${opts.seconds} s each after ${opts.warmup} s warmup, rounds interleaved across pairs); every client and server`,
+      "is its own process; ratios compare with Go client → Go server for the same payload and concurrency",
       "",
       table(header, rows, new Set([2])),
       "",
