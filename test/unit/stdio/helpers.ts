@@ -107,6 +107,27 @@ export function fdCount(): number {
   return fs.readdirSync("/proc/self/fd").length;
 }
 
+/** Each open descriptor of this process and what it points to (`pipe:[inode]`, a path, …). */
+export function fdSnapshot(): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const fd of fs.readdirSync("/proc/self/fd")) {
+    try {
+      m.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // closed meanwhile (e.g. the directory handle readdirSync used)
+    }
+  }
+  return m;
+}
+
+/**
+ * Descriptors open now that were not open (to the same object) in `before`: what a leak looks like, even
+ * if unrelated descriptors (left over from other tests) closed meanwhile and kept the count equal.
+ */
+export function fdsOpenedSince(before: Map<string, string>): string[] {
+  return [...fdSnapshot()].filter(([fd, link]) => before.get(fd) !== link).map(([fd, l]) => `${fd} -> ${l}`);
+}
+
 /** Rejects with a clear message if `p` does not settle within `ms` (avoids a silent mocha timeout). */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { createPosixOpener, createPosixPipes, createProcessIO } from "../../../src/stdio/index.js";
-import { fdCount, holdFifo, mkfifos, spawnContainer, tempDir, within } from "./helpers.js";
+import {
+  fdCount,
+  fdSnapshot,
+  fdsOpenedSince,
+  holdFifo,
+  mkfifos,
+  spawnContainer,
+  tempDir,
+  within,
+} from "./helpers.js";
 
 /** Full create → spawn → outputDone → close cycles, with real FIFOs and a real writing child. */
 const CYCLES = 1000;
@@ -34,7 +43,9 @@ describe("stdio descriptor hygiene", () => {
       try {
         for (let i = 0; i < 5; i++) await cycle(); // warm-up: lazy library loads, libuv internals
         const before = fdCount();
+        const snapshot = fdSnapshot();
         for (let i = 0; i < CYCLES; i++) await cycle();
+        assert.deepEqual(fdsOpenedSince(snapshot), [], "descriptors leaked");
         assert.equal(fdCount(), before, "descriptor count changed");
         // And a failing create (stderr missing) does not leak either.
         for (let i = 0; i < 50; i++) {
@@ -42,6 +53,7 @@ describe("stdio descriptor hygiene", () => {
             createProcessIO({ stdin, stdout, stderr: `${tmp.dir}/missing`, terminal: false }, opts),
           );
         }
+        assert.deepEqual(fdsOpenedSince(snapshot), [], "descriptors leaked by failed creates");
         assert.equal(fdCount(), before, "descriptor count changed after failed creates");
       } finally {
         clearInterval(drain);

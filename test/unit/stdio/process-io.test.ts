@@ -16,7 +16,8 @@ import {
 import {
   type Container,
   type FifoReader,
-  fdCount,
+  fdSnapshot,
+  fdsOpenedSince,
   holdFifo,
   mkfifos,
   readFifo,
@@ -211,7 +212,7 @@ describe("stdio createProcessIO (posix FIFOs, real processes)", () => {
 
   it("rejects unusable stdio strings with the errdefs class, leaving nothing open", async () => {
     hold(fifo.stdout);
-    const before = fdCount();
+    const before = fdSnapshot();
     await assert.rejects(
       open({ stdout: fifo.stdout, stderr: "binary:///usr/bin/logger?x=1" }),
       NotImplementedError,
@@ -224,22 +225,21 @@ describe("stdio createProcessIO (posix FIFOs, real processes)", () => {
     const regular = path.join(tmp.dir, "regular");
     fs.writeFileSync(regular, "");
     await assert.rejects(open({ stdin: regular, stdout: fifo.stdout }), InvalidArgumentError);
-    await new Promise((r) => setImmediate(r));
-    assert.equal(fdCount(), before);
+    assert.deepEqual(fdsOpenedSince(before), []);
   });
 
   it("close() without a spawn releases every descriptor; idempotent; outputDone resolves", async () => {
     hold(fifo.stdout);
     hold(fifo.stderr);
-    const before = fdCount();
+    const before = fdSnapshot();
     const io = await open({ stdin: fifo.stdin, stdout: fifo.stdout, stderr: fifo.stderr });
-    assert.ok(fdCount() > before);
+    assert.equal(fdsOpenedSince(before).length, 9, "3 FIFO ends + 3 pipes");
     await Promise.all([io.close(), io.close()]);
     await io.close();
     io.afterSpawn();
     io.closeStdin();
     await within(io.outputDone, 5000, "outputDone after close");
-    assert.equal(fdCount(), before);
+    assert.deepEqual(fdsOpenedSince(before), []);
   });
 
   it("stdout FIFO without a reader fails with DeadlineExceeded after the bounded wait", async () => {
