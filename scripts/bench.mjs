@@ -130,6 +130,12 @@ async function benchTtrpc() {
     servers.push(await startServer(goBin, ["server", "--socket", sockets.go]));
     servers.push(await startServer(process.execPath, [...prof, benchServer, "--socket", sockets.ours]));
 
+    // A shim serves for hours: warm our server's JIT (and Go's page cache) before anything is measured.
+    progress("warming up both servers");
+    const warm = ["--concurrency", "16", "--duration", "1", "--warmup", "0", "--size", "1024"];
+    await run(process.execPath, [benchClient, "--socket", sockets.ours, ...warm]);
+    await run(goBin, ["bench", "--socket", sockets.go, ...warm]);
+
     const pairs = list(opts.pairs);
     const rounds = Number(opts.rounds);
     const label = { go: "Go", ours: "ours" };
