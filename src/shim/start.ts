@@ -26,6 +26,8 @@ import { removeStaleSocket } from "./stale-socket.js";
 export const START_FILES = { pid: "shim.pid", address: "address" } as const;
 /** How long the server gets to report that it listens. */
 export const READY_TIMEOUT_MS = 30_000;
+/** After the readiness pipe closed silently, how long to wait for the server's exit status. */
+const EXIT_GRACE_MS = 2_000;
 
 /** What `start` needs besides the flags; tests substitute the server command. */
 export interface StartOptions {
@@ -134,8 +136,16 @@ function awaitReady(child: ChildProcess, timeoutMs: number): Promise<void> {
     pipe.on("end", () => {
       const line = text.trim();
       if (line === READY_OK) return finish();
-      const why = line || `it exited (${exit ?? "no reason given"})`;
-      finish(new Error(`shim server failed to start: ${why}`));
+      if (line) return finish(new Error(`shim server failed to start: ${line}`));
+      // Closed without a word: it died. Its exit status usually follows the EOF closely.
+      const fail = () =>
+        finish(new Error(`shim server failed to start: it exited (${exit ?? "no reason given"})`));
+      if (exit !== undefined) return fail();
+      const grace = setTimeout(fail, EXIT_GRACE_MS);
+      child.once("exit", () => {
+        clearTimeout(grace);
+        setImmediate(fail);
+      });
     });
   });
 }

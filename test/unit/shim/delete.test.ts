@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromBinary } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
+import {
+  deleteShim,
+  encodeDeleteResponse,
+  isShimFile,
+  KILLED_EXIT_STATUS,
+} from "../../../src/shim/delete.js";
+import { defaultFlags } from "../../../src/shim/flags.js";
+import { runShim, shimEntry, tempDir } from "./helpers.js";
+
+describe("shim delete", function () {
+  this.timeout(60_000);
+  let dir: string;
+  let bundle: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    dir = tempDir("delete");
+    bundle = join(dir, "bundle");
+    mkdirSync(join(bundle, "rootfs"), { recursive: true });
+    writeFileSync(join(bundle, "config.json"), "{}");
+  });
+
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const flags = (id: string) => ({ ...defaultFlags(), namespace: "unit", id, bundle });
+  const notFound = { delete: async () => Promise.reject(new Error("container t is not present for id")) };
+
+  function sleeper(): ChildProcess {
+    const c = spawn("sleep", ["1000"], { stdio: "ignore" });
+    children.push(c);
+    return c;
+  }
+
+  it("deleteShim with a live init → killed, 137, its pid, shim files removed, others kept", async () => {
+    const init = sleeper();
+    const exec = sleeper();
+    const files = {
+      "runhcs-pidfile.pid": String(init.pid),
+      "runhcs-exec-e1-pidfile.pid": String(exec.pid),
+      "exec-e1-process.json": "{}",
+      "runhcs-shim-exec-e1.log": "",
+      "runhcs.log": "",
+      "runhcs-shim.log": "",
+      "shim.pid": "1",
+      address: "unix:///nonexistent/sock",
+      ".tmp-address-0123abcd": "",
+      "keep.txt": "mine",
+      "shim-binary-path": "/x",
+    };
+    for (const [n, c] of Object.entries(files)) writeFileSync(join(bundle, n), c);
+    const warnings: string[] = [];
+    const initExit = new Promise((r) => init.once("exit", (_c, s) => r(s)));
+    const execExit = new Promise((r) => exec.once("exit", (_c, s) => r(s)));
+    const r = await deleteShim(flags("t"), { runhcs: notFound, warn: (m) => warnings.push(m) });
+    assert.equal(await initExit, "SIGKILL");
+    assert.equal(await execExit, "SIGKILL");
+    assert.equal(r.pid, init.pid);
+    assert.equal(r.exitStatus, KILLED_EXIT_STATUS);
+    assert.deepEqual(warnings, [], "not-found from runhcs delete is not a warning");
+    assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "keep.txt", "rootfs", "shim-binary-path"]);
+  });
+
+  it("deleteShim with nothing left → 255, pid 0, runhcs failure reported as a warning", async () => {
+    const warnings: string[] = [];
+    const failing = { delete: async () => Promise.reject(new Error("access denied")) };
+    const before = Date.now();
+    const r = await deleteShim(flags("t"), { runhcs: failing, warn: (m) => warnings.push(m) });
+    assert.equal(r.pid, 0);
+    assert.equal(r.exitStatus, 255);
+    assert.ok(r.exitedAt.getTime() >= before);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? "", /runhcs delete --force t: access denied/);
+  });
+
+  it("deleteShim with a stale socket in address → socket file removed", async () => {
+    const sock = join(dir, "stale.sock");
+    // a socket file nobody listens on: bind with a process that exits at once
+    try {
+      const script = `require("net").createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, "SIGKILL"))`;
+      execFileSync(process.execPath, ["-e", script], { stdio: "ignore" });
+    } catch {
+      // killed by its own SIGKILL, as intended: the socket file stays
+    }
+    assert.ok(existsSync(sock));
+    writeFileSync(join(bundle, "address"), `unix://${sock}`);
+    await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
+    assert.deepEqual(readdirSync(dir).sort(), ["bundle"]);
+  });
+
+  it("deleteShim with an unsafe id → error", async () => {
+    await assert.rejects(deleteShim(flags("../x"), { runhcs: notFound }), /invalid id/);
+  });
+
+  it("encodeDeleteResponse → DeleteResponse fields", () => {
+    const at = new Date("2026-01-02T03:04:05.678Z");
+    const msg = fromBinary(
+      DeleteResponseSchema,
+      encodeDeleteResponse({ pid: 42, exitStatus: 137, exitedAt: at, removed: [] }),
+    );
+    assert.equal(msg.pid, 42);
+    assert.equal(msg.exitStatus, 137);
+    assert.ok(msg.exitedAt);
+    assert.equal(timestampDate(msg.exitedAt).getTime(), at.getTime());
+  });
+
+  it("isShimFile → only the shim's own names", () => {
+    for (const n of [
+      "address",
+      "shim.pid",
+      "runhcs-pidfile.pid",
+      "exec-a-process.json",
+      "runhcs-exec-a-pidfile.pid",
+    ])
+      assert.ok(isShimFile(n), n);
+    for (const n of [
+      "config.json",
+      "log",
+      "rootfs",
+      "shim-binary-path",
+      "bootstrap.json",
+      ".tmp-config.json-00ab",
+      "exec-.json",
+    ])
+      assert.ok(!isShimFile(n), n);
+  });
+
+  it("the binary: delete → DeleteResponse bytes on stdout only, warnings on stderr, exit 0", async () => {
+    const entry = shimEntry(join(dir, "rt"));
+    writeFileSync(join(bundle, "shim.pid"), "1");
+    const env = { ...process.env, RUNHCS_BINARY: join(dir, "no-such-runhcs") };
+    const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const msg = fromBinary(DeleteResponseSchema, r.stdout);
+    assert.equal(msg.exitStatus, 255);
+    assert.equal(msg.pid, 0);
+    assert.match(r.stderr, /runhcs delete --force t:/);
+    assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "rootfs"]);
+  });
+});
