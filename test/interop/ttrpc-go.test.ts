@@ -275,6 +275,26 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       assertEchoed((await goClient<GoEcho[]>(ours, "unary"))[2], "echo on a new connection");
     });
 
+    it("graceful shutdown with a call in flight: the call is answered, then the connection closes", async () => {
+      const socket = join(dir, "graceful.sock");
+      const gracefulProbe = new Probe();
+      const graceful = new Server();
+      graceful.register(TEST_SERVICE, testServiceMethods(gracefulProbe));
+      await graceful.listen(`unix://${socket}`);
+      try {
+        const run = await runGoClient<{ inFlight: GoCall; later: GoCall }>(socket, "graceful");
+        await gracefulProbe.waitFor((c) => c.tag === "graceful");
+        const stopped = graceful.shutdown();
+        const got = await run.result;
+        await stopped;
+        assert.equal(got.inFlight.ok, true, got.inFlight.errText);
+        assert.deepEqual(JSON.parse(got.inFlight.reply ?? "null"), { tag: "graceful" });
+        assert.equal(got.later.closed, true, got.later.errText);
+      } finally {
+        graceful.close();
+      }
+    });
+
     it("server close with a call in flight: the Go client gets ttrpc: closed", async () => {
       const socket = join(dir, "closing.sock");
       const closingProbe = new Probe();

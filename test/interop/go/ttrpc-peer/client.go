@@ -312,6 +312,14 @@ func runClient(socket, name string) (interface{}, error) {
 	case "task":
 		return runTaskClient(pc)
 
+	case "graceful":
+		// The TS test starts a graceful shutdown while the first call is in flight: that call must still
+		// be answered; the connection is closed once idle, so a later call finds it closed.
+		inFlight := pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 500, Tag: "graceful"}))
+		time.Sleep(time.Second)
+		later := pc.call(ctx, "Echo", []byte("later"))
+		return map[string]interface{}{"inFlight": inFlight, "later": later}, nil
+
 	case "closed":
 		// The TS test closes its server while this call is in flight.
 		return pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "closed"})), nil
