@@ -16,14 +16,21 @@ export type RelayErrorHandler = (err: Error) => void;
  *
  * Resolves once `src` is finished (EOF: every holder of the child end, i.e. the helper, closed it; or it was
  * destroyed) and `dst` is finished (everything flushed to the kernel after `end()`; or it failed or was
- * destroyed). If `dst` fails first (EPIPE: containerd's reader is gone), the rest of `src` is discarded.
+ * destroyed). If `dst` fails or closes first (EPIPE: containerd's reader is gone; a hung-up pipe
+ * connection), the rest of `src` is discarded.
  */
 export function relayOutput(src: Readable, dst: Writable, onError: RelayErrorHandler): Promise<void> {
-  dst.on("error", (err: Error) => {
-    onError(err);
+  const discard = (): void => {
     src.unpipe(dst);
     src.resume();
+  };
+  dst.on("error", (err: Error) => {
+    onError(err);
+    discard();
   });
+  // A destination can also go away without an error event (a socket whose peer hung up ends itself, and
+  // writes to a destroyed stream only fail their callbacks): pipe() would then wait for 'drain' forever.
+  dst.once("close", discard);
   src.on("error", (err: Error) => {
     onError(err);
     src.unpipe(dst);
@@ -61,6 +68,7 @@ export function relayInput(src: Readable, dst: Writable, onError: RelayErrorHand
     onError(err);
     close();
   });
+  dst.once("close", close);
   src.pipe(dst);
   return { close };
 }

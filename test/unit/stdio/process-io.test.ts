@@ -175,6 +175,27 @@ describe("stdio createProcessIO (posix FIFOs, real processes)", () => {
     );
   });
 
+  it("stdin written after the container exited: EPIPE absorbed, containerd's writer cut off, no crash", async () => {
+    const io = await open({ stdin: fifo.stdin });
+    const c = run(io, "exit 0");
+    assert.equal(await c.exited, 0);
+    const input = writer(fifo.stdin);
+    const cutOff = new Promise<string>((resolve) => {
+      input.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      input.on("close", () => resolve("closed"));
+    });
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const pump = setInterval(() => input.writable && input.write(chunk), 5);
+    try {
+      assert.equal(await within(cutOff, 10_000, "containerd's stdin writer cut off"), "EPIPE");
+    } finally {
+      clearInterval(pump);
+    }
+    assert.ok(
+      relayErrors.some((e) => e.role === "stdin" && (e.err as NodeJS.ErrnoException).code === "EPIPE"),
+    );
+  });
+
   it('empty paths: stdin is /dev/null, stdout "" is discarded, terminal ignores stderr', async () => {
     const out = reader(fifo.stdout);
     // stderr names a path that does not exist: terminal mode must not even try to open it.

@@ -121,6 +121,28 @@ describe("stdio windows opener (unix socket standing in for the named pipe)", ()
     assert.equal(await within(stderrText, 5000, "stderr"), "bye\n");
   });
 
+  it("containerd dropping the stdout connection: output discarded, container unharmed, outputDone resolves", async () => {
+    let conn!: net.Socket;
+    const stdout = await serve("stdout", (s) => {
+      conn = s;
+    });
+    const io = await createProcessIO(
+      { stdin: "", stdout, stderr: "", terminal: false },
+      { opener: createWindowsOpener({ timeoutMs: 3000 }), pipes: createPosixPipes() },
+    );
+    cleanups.push(() => io.close());
+    const gone = new Promise((r) =>
+      waitAccepted(() => conn)
+        .then((s) => s.destroy(), r)
+        .finally(() => r(0)),
+    );
+    await within(gone, 5000, "server dropped the connection");
+    const c = spawnContainer(io, "head -c 1048576 /dev/zero");
+    cleanups.push(() => c.kill());
+    assert.equal(await within(c.exited, 10_000, "writer exit"), 0);
+    await within(io.outputDone, 10_000, "outputDone");
+  });
+
   it("the Windows pipe factory is explicitly not implemented yet", () => {
     assert.throws(
       () => createWindowsPipes().create({ stdin: true, stdout: true, stderr: true }),
