@@ -1,16 +1,16 @@
 /**
  * Which runhcs executable to run.
  *
- * runhcs only exists on Windows (`runhcs.exe`); elsewhere a simulator named `runhcs` stands in. The
- * platform check is kept in this one small function so a future `src/platform/` module can absorb it.
+ * runhcs only exists on Windows (`runhcs.exe`); elsewhere a simulator named `runhcs` stands in.
  */
+import { platform as currentPlatform, type Platform } from "../platform/index.js";
 
 /** Environment variable that overrides the binary (absolute path or a name looked up on PATH). */
 export const RUNHCS_BINARY_ENV = "RUNHCS_BINARY";
 
 /** The executable name for a platform: `runhcs.exe` on Windows, `runhcs` elsewhere. */
-export function defaultBinaryName(platform: NodeJS.Platform = process.platform): string {
-  return platform === "win32" ? "runhcs.exe" : "runhcs";
+export function defaultBinaryName(platform: Platform["name"] = currentPlatform.name): string {
+  return platform === "windows" ? "runhcs.exe" : "runhcs";
 }
 
 /** Inputs of {@link resolveBinary}; each defaults to the current process's value. */
@@ -18,7 +18,7 @@ export interface ResolveBinaryOptions {
   /** Explicit binary from the caller (constructor option); wins over everything. */
   binary?: string | undefined;
   env?: NodeJS.ProcessEnv;
-  platform?: NodeJS.Platform;
+  platform?: Platform["name"];
 }
 
 /**

@@ -3,16 +3,15 @@ import { defaultBinaryName, resolveBinary } from "../../../src/runhcs/binary.js"
 
 describe("runhcs binary", () => {
   it("defaultBinaryName is runhcs.exe on Windows, runhcs elsewhere", () => {
-    assert.equal(defaultBinaryName("win32"), "runhcs.exe");
-    assert.equal(defaultBinaryName("linux"), "runhcs");
-    assert.equal(defaultBinaryName("darwin"), "runhcs");
+    assert.equal(defaultBinaryName("windows"), "runhcs.exe");
+    assert.equal(defaultBinaryName("posix"), "runhcs");
   });
 
   it("resolveBinary: option, then RUNHCS_BINARY, then the platform default", () => {
     const env = { RUNHCS_BINARY: "/opt/sim/runhcs" };
-    assert.equal(resolveBinary({ binary: "/x/runhcs", env, platform: "linux" }), "/x/runhcs");
-    assert.equal(resolveBinary({ env, platform: "win32" }), "/opt/sim/runhcs");
-    assert.equal(resolveBinary({ env: {}, platform: "win32" }), "runhcs.exe");
-    assert.equal(resolveBinary({ env: { RUNHCS_BINARY: "" }, platform: "linux" }), "runhcs");
+    assert.equal(resolveBinary({ binary: "/x/runhcs", env, platform: "posix" }), "/x/runhcs");
+    assert.equal(resolveBinary({ env, platform: "windows" }), "/opt/sim/runhcs");
+    assert.equal(resolveBinary({ env: {}, platform: "windows" }), "runhcs.exe");
+    assert.equal(resolveBinary({ env: { RUNHCS_BINARY: "" }, platform: "posix" }), "runhcs");
   });
 });
