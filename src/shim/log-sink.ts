@@ -28,12 +28,14 @@ export interface LogSink {
 /** Log sink on the bundle's `log` FIFO (posix). */
 export class FifoLogSink implements LogSink {
   readonly #path: string;
+  readonly #backoffMs: number;
   #socket: Socket | undefined;
   #nextOpen = 0;
   #closed = false;
 
-  constructor(path: string) {
+  constructor(path: string, opts: { reopenBackoffMs?: number } = {}) {
     this.#path = path;
+    this.#backoffMs = opts.reopenBackoffMs ?? REOPEN_BACKOFF_MS;
   }
 
   write(line: string): void {
@@ -53,13 +55,13 @@ export class FifoLogSink implements LogSink {
       sock.on("error", () => {
         sock.destroy();
         if (this.#socket === sock) this.#socket = undefined;
-        this.#nextOpen = Date.now() + REOPEN_BACKOFF_MS;
+        this.#nextOpen = Date.now() + this.#backoffMs;
       });
       this.#socket = sock;
       return sock;
     } catch {
       // ENXIO: nobody reads the FIFO now (containerd restarting); ENOENT: no FIFO (run by hand).
-      this.#nextOpen = now + REOPEN_BACKOFF_MS;
+      this.#nextOpen = now + this.#backoffMs;
       return undefined;
     }
   }

@@ -8,7 +8,7 @@
  * server keeps listening for containerd to reconnect.
  */
 
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { EventPublisher } from "../events/publisher.js";
 import { type EventSink, PublishBinarySink, TtrpcForwardSink } from "../events/sink.js";
@@ -74,8 +74,10 @@ export async function serve(flags: ShimFlags): Promise<number> {
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
     });
     process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
-    await makeSocketDir(addresses.toListenPath(flags.socket));
+    const listenPath = addresses.toListenPath(flags.socket);
+    await makeSocketDir(listenPath);
     await server.listen(flags.socket);
+    await restrictSocket(listenPath);
     logger.info({ address: flags.socket }, "shim serving");
     signalReady();
     await stopped;
@@ -112,6 +114,12 @@ async function stop(
 async function makeSocketDir(path: string): Promise<void> {
   if (platform.name === "windows" || path.startsWith("\0")) return;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+}
+
+/** Only root (containerd) may talk to the shim: the socket is 0600, as containerd's shims make it. */
+async function restrictSocket(path: string): Promise<void> {
+  if (platform.name === "windows" || path.startsWith("\0")) return;
+  await chmod(path, 0o600);
 }
 
 function eventSink(flags: ShimFlags): EventSink {

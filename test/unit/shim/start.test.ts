@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BootstrapParamsSchema } from "../../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
@@ -114,6 +126,35 @@ describe("shim start", function () {
     client.close();
     assert.ok(await waitGone(pid), "server still running after Shutdown");
     assert.equal(existsSync(address.slice("unix://".length)), false);
+  });
+
+  it("SIGTERM → server exits 0, socket gone; its log reached the bundle's log FIFO", async () => {
+    execFileSync("mkfifo", [join(bundle, "log")]);
+    // containerd's end of the log FIFO: opened read-write, non-blocking, before start
+    const logFd = openSync(join(bundle, "log"), constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      const address = await start(flags("t7"), {
+        bundle,
+        input: input(),
+        serverCommand: [process.execPath, entry],
+      });
+      const pid = Number(readFileSync(join(bundle, "shim.pid"), "utf8"));
+      pids.push(pid);
+      const path = address.slice("unix://".length);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      process.kill(pid, "SIGTERM");
+      assert.ok(await waitGone(pid), "server still running after SIGTERM");
+      assert.equal(existsSync(path), false);
+      const buf = Buffer.alloc(65536);
+      const log = buf.subarray(0, readSync(logFd, buf, 0, buf.length, null)).toString("utf8");
+      const messages = log
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { msg: string }).msg);
+      assert.deepEqual(messages, ["shim serving", "shim stopping", "shim exited"]);
+    } finally {
+      closeSync(logFd);
+    }
   });
 
   it("start with a server that exits at once → error, no files, nothing listening", async () => {
