@@ -43,6 +43,9 @@ export async function serve(flags: ShimFlags): Promise<number> {
     id: flags.id,
   });
 
+  // A crash still ends the shim (containerd then cleans up with `delete`), but its reason reaches the log.
+  process.on("uncaughtExceptionMonitor", (err, origin) => logger.fatal({ err, origin }, "shim crashed"));
+
   const waiter = platform.createProcessWaiter();
   let server: Server | undefined;
   let publisher: EventPublisher | undefined;

@@ -73,7 +73,7 @@ describe("shim under containerd 1.6 (ctr)", function () {
       out += d;
     });
     const code = await new Promise<number | "timeout">((resolve) => {
-      const timer = setTimeout(() => resolve("timeout"), 60_000);
+      const timer = setTimeout(() => resolve("timeout"), 30_000);
       term.onExit(({ exitCode }) => {
         clearTimeout(timer);
         resolve(exitCode);
