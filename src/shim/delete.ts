@@ -6,7 +6,9 @@
  * It never fails because something is already gone: `runhcs delete --force` (not-found is fine), then the
  * processes still left (the init and exec pids runhcs wrote in the bundle, with their descendants) are
  * killed, then the files the shim created in the bundle are removed (never the bundle itself, `config.json`,
- * `rootfs` or containerd's `log`), and the server's socket, if nobody answers on it any more.
+ * `rootfs` or containerd's `log`). If the server itself still runs (containerd dropped the connection but
+ * the process lives on), it gets SIGTERM and exits cleanly; otherwise its socket file, if nobody answers
+ * on it any more, is removed.
  *
  * Exit status reported: 137 (128 + SIGKILL, as containerd's runc shim reports) when we had to kill the
  * init process on posix; otherwise 255, the "unknown" status containerd and hcsshim use (we cannot know
@@ -27,6 +29,7 @@ import { removeStaleSocket } from "./stale-socket.js";
 import { START_FILES } from "./start.js";
 
 const SIGKILL = 9;
+const SIGTERM = 15;
 /** 128 + SIGKILL: how a process we killed ended, on posix. */
 export const KILLED_EXIT_STATUS = 128 + SIGKILL;
 
@@ -73,8 +76,14 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
     if (pid === initPid && (killed || below.length > 0)) killedInit = true;
   }
 
-  const address = await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "");
-  if (address) await removeStaleSocket(platform.createShimAddress().toListenPath(address.trim()));
+  const address = (await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "")).trim();
+  const shimPid = await readPid(join(bundle, START_FILES.pid));
+  if (shimPid && address && (await isServerOf(shimPid, address))) {
+    // containerd gave up on a server that still runs: let it go (it closes its socket itself).
+    signals.kill(shimPid, SIGTERM);
+  } else if (address) {
+    await removeStaleSocket(platform.createShimAddress().toListenPath(address));
+  }
 
   const removed = names.filter(isShimFile);
   await Promise.all(
@@ -100,6 +109,16 @@ export function encodeDeleteResponse(r: DeleteResult): Uint8Array {
       exitedAt: timestampFromDate(r.exitedAt),
     }),
   );
+}
+
+/**
+ * Whether `pid` is the server `start` spawned for `address` (its command line carries `-socket <address>`),
+ * so a reused pid is never signalled. Without /proc (Windows) the answer is no.
+ */
+async function isServerOf(pid: number, address: string): Promise<boolean> {
+  if (pid === process.pid) return false;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  return cmdline.split("\0").some((arg, i, all) => arg === "-socket" && all[i + 1] === address);
 }
 
 async function readPid(path: string): Promise<number | undefined> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -12,7 +12,7 @@ import {
   KILLED_EXIT_STATUS,
 } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
-import { runShim, shimEntry, tempDir } from "./helpers.js";
+import { runShim, shimEntry, sleep, tempDir } from "./helpers.js";
 
 describe("shim delete", function () {
   this.timeout(60_000);
@@ -95,6 +95,32 @@ describe("shim delete", function () {
     writeFileSync(join(bundle, "address"), `unix://${sock}`);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     assert.deepEqual(readdirSync(dir).sort(), ["bundle"]);
+  });
+
+  it("deleteShim with the server still running → it gets SIGTERM; another process with that pid file → untouched", async () => {
+    const address = `unix://${join(dir, "srv.sock")}`;
+    const keepAlive = "setInterval(() => {}, 1000)";
+    const server = spawn(process.execPath, ["-e", keepAlive, "--", "-socket", address], { stdio: "ignore" });
+    const other = spawn(process.execPath, ["-e", keepAlive, "--", "-socket", "unix:///elsewhere"], {
+      stdio: "ignore",
+    });
+    children.push(server, other);
+    const serverExit = new Promise((r) => server.once("exit", (_c, sig) => r(sig)));
+    // wait until both run node (their /proc command lines show the arguments)
+    for (const c of [server, other]) {
+      while (!readFileSync(`/proc/${c.pid}/cmdline`, "utf8").includes("-socket")) await sleep(20);
+    }
+    writeFileSync(join(bundle, "address"), address);
+    writeFileSync(join(bundle, "shim.pid"), String(server.pid));
+    await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
+    assert.equal(await serverExit, "SIGTERM");
+
+    writeFileSync(join(bundle, "address"), address);
+    writeFileSync(join(bundle, "shim.pid"), String(other.pid));
+    await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
+    await sleep(200);
+    assert.equal(other.exitCode, null);
+    assert.equal(other.signalCode, null);
   });
 
   it("deleteShim with an unsafe id → error", async () => {
