@@ -5,7 +5,8 @@
  * way). Either way the process is a session leader, so the container tree can be found by session.
  */
 import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, fstatSync } from "node:fs";
+import { Socket } from "node:net";
 import { envObject, hostCwd, type ProcessSpec, resolveExecutable } from "./oci.js";
 import { signalExitCode } from "./signals.js";
 
@@ -59,7 +60,7 @@ async function startPty(
   const out = createWriteStream("", { fd: 1, autoClose: false });
   out.on("error", () => {});
   term.onData((d) => out.write(d));
-  const input = createReadStream("", { fd: 0, autoClose: false, encoding: "utf8" });
+  const input = stdinStream();
   input.on("data", (d) => term.write(String(d)));
   input.on("error", () => {});
   const exited = new Promise<number>((resolve) => {
@@ -78,4 +79,19 @@ async function startPty(
       return true;
     },
   };
+}
+
+/**
+ * The helper's stdin as a stream. A pipe or socket is read through libuv (net.Socket): a blocking
+ * fs read in the thread pool would keep the helper from exiting while the writer (ctr -t) keeps
+ * stdin open. Files and /dev/null end on their own and are read as files.
+ */
+function stdinStream(): NodeJS.ReadableStream {
+  const st = fstatSync(0);
+  if (st.isFIFO() || st.isSocket()) {
+    const socket = new Socket({ fd: 0, readable: true, writable: false });
+    socket.setEncoding("utf8");
+    return socket;
+  }
+  return createReadStream("", { fd: 0, autoClose: false, encoding: "utf8" });
 }
