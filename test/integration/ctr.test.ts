@@ -56,30 +56,10 @@ describe("shim under containerd 1.6 (ctr)", function () {
   });
 
   it("ctr run --rm -t → output through the console, exit code kept", async () => {
-    const pty = await import("@lydell/node-pty");
-    const args = [
-      "--address",
-      c.address,
-      ...c.runArgs("tty1", ["sh", "-c", "tty; echo console-ok; exit 5"], ["--rm", "-t"]),
-    ];
-    const term = pty.spawn("ctr", args, {
-      cols: 100,
-      rows: 30,
-      cwd: process.cwd(),
-      env: { ...process.env } as Record<string, string>,
-    });
-    let out = "";
-    term.onData((d) => {
-      out += d;
-    });
-    const code = await new Promise<number | "timeout">((resolve) => {
-      const timer = setTimeout(() => resolve("timeout"), 30_000);
-      term.onExit(({ exitCode }) => {
-        clearTimeout(timer);
-        resolve(exitCode);
-      });
-    });
-    if (code === "timeout") term.kill("SIGKILL");
+    const { out, code } = await inPty(
+      c,
+      c.runArgs("tty1", ["sh", "-c", "tty; echo console-ok; exit 5"], ["--rm", "-t"]),
+    );
     assert.match(out, /\/dev\/pts\/\d+/, `no console: ${JSON.stringify(out)}`);
     assert.match(out, /console-ok/);
     assert.equal(
@@ -87,6 +67,28 @@ describe("shim under containerd 1.6 (ctr)", function () {
       5,
       `ctr run -t did not end with the container (got ${code}); output ${JSON.stringify(out)}`,
     );
+  });
+
+  it("task exec -t in a running container → console output and exit code", async () => {
+    const id = "ttyexec";
+    ok(await c.ctr(c.runArgs(id, ["sleep", "1000"], ["-d"])), "ctr run -d");
+    const r = await inPty(c, [
+      "task",
+      "exec",
+      "-t",
+      "--exec-id",
+      "x1",
+      id,
+      "sh",
+      "-c",
+      "tty; echo exec-console; exit 6",
+    ]);
+    assert.match(r.out, /\/dev\/pts\/\d+/, `no console: ${JSON.stringify(r.out)}`);
+    assert.match(r.out, /exec-console/);
+    assert.equal(r.code, 6, `ctr task exec -t: ${JSON.stringify(r.out)}`);
+    ok(await c.ctr(["task", "kill", "-s", "SIGKILL", id]), "task kill");
+    await c.ctr(["task", "delete", "--force", id]);
+    ok(await c.ctr(["container", "rm", id]), "container rm");
   });
 
   it("run -d, exec, ps, pause/resume, shim state, kill -9, delete", async () => {
@@ -186,3 +188,30 @@ describe("shim under containerd 1.6 (ctr)", function () {
     ok(await c.ctr(["container", "rm", id]), "container rm");
   });
 });
+
+/** Runs ctr on a pseudo-terminal (so `-t` gets a console of a known size); bounded. */
+async function inPty(
+  c: PrivateContainerd,
+  args: string[],
+): Promise<{ out: string; code: number | "timeout" }> {
+  const pty = await import("@lydell/node-pty");
+  const term = pty.spawn("ctr", ["--address", c.address, ...args], {
+    cols: 100,
+    rows: 30,
+    cwd: process.cwd(),
+    env: { ...process.env } as Record<string, string>,
+  });
+  let out = "";
+  term.onData((d) => {
+    out += d;
+  });
+  const code = await new Promise<number | "timeout">((resolve) => {
+    const timer = setTimeout(() => resolve("timeout"), 30_000);
+    term.onExit(({ exitCode }) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  if (code === "timeout") term.kill("SIGKILL");
+  return { out, code };
+}
