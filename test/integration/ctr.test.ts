@@ -3,6 +3,8 @@
  * as runhcs. Every test checks, afterwards, that no process, shim socket or bundle is left.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { canRunContainerd, EventWatch, PrivateContainerd, sleep } from "./containerd-harness.js";
 
 const SUITE_TIMEOUT_MS = 180_000;
@@ -41,6 +43,14 @@ describe("shim under containerd 1.6 (ctr)", function () {
     const r = await c.ctr(c.runArgs("echo1", ["echo", "hello from the shim"], ["--rm"]));
     ok(r, "ctr run");
     assert.equal(r.stdout, "hello from the shim\n");
+  });
+
+  it("ctr run --rm with 1 MB+ of output → every byte arrives before ctr exits", async () => {
+    const r = await c.ctr(c.runArgs("bigout", ["seq", "1", "200000"], ["--rm"]));
+    ok(r, "ctr run seq");
+    const lines = r.stdout.split("\n");
+    assert.equal(lines.length, 200_001);
+    assert.equal(lines[199_999], "200000");
   });
 
   it("ctr run --rm sh -c 'exit 3' → ctr exits 3", async () => {
@@ -171,12 +181,34 @@ describe("shim under containerd 1.6 (ctr)", function () {
     }
   });
 
+  it("shim killed while a task runs → containerd runs `delete`: container killed, exit 137 published, nothing left", async () => {
+    const id = "orphaned";
+    const events = new EventWatch(c);
+    try {
+      await sleep(300);
+      ok(await c.ctr(c.runArgs(id, ["sleep", "1000"], ["-d"])), "ctr run -d");
+      const shimPid = Number(readFileSync(join(c.bundle(id), "shim.pid"), "utf8"));
+      process.kill(shimPid, "SIGKILL");
+      const exit = await events.waitFor(id, "/tasks/exit");
+      assert.match(exit, /"exit_status":137/);
+      await events.waitFor(id, "/tasks/delete");
+      const ls = await c.ctr(["task", "ls", "-q"]);
+      assert.doesNotMatch(ls.stdout, new RegExp(id));
+      ok(await c.ctr(["container", "rm", id]), "container rm");
+    } finally {
+      await events.stop();
+    }
+  });
+
   it("containerd restarted while a task runs → task still RUNNING, kill and delete work", async () => {
     const id = "survivor";
     ok(await c.ctr(c.runArgs(id, ["sleep", "1000"], ["-d"])), "ctr run -d");
     await c.restart();
     let ls = await c.ctr(["task", "ls"]);
     assert.match(ls.stdout, new RegExp(`${id}\\s+\\d+\\s+RUNNING`), ls.stderr);
+    const ex = await c.ctr(["task", "exec", "--exec-id", "after", id, "echo", "still here"]);
+    ok(ex, "exec after the restart");
+    assert.equal(ex.stdout, "still here\n");
     ok(await c.ctr(["task", "kill", id]), "task kill");
     for (let i = 0; i < 100; i++) {
       ls = await c.ctr(["task", "ls"]);
