@@ -208,7 +208,8 @@ async function benchTtrpc() {
       }
     }
     return [
-      `unary Echo round trips, closed loop, one connection per client; per row the median-throughput run of ${opts.rounds}`,
+      "unary Echo round trips carrying containerd's namespace header, closed loop, one connection per client;",
+      `per row the median-throughput run of ${opts.rounds}`,
       `(${opts.seconds} s each after ${opts.warmup} s warmup, rounds interleaved across pairs); every client and server`,
       "is its own process; ratios compare with Go client → Go server for the same payload and concurrency",
       "",

@@ -1,12 +1,12 @@
 /**
  * The TypeScript client of `scripts/bench.mjs ttrpc`: closed-loop unary Echo calls on one connection,
- * measured exactly like the Go peer's `bench` mode (test/interop/go/ttrpc-peer/bench.go), whose JSON it
+ * each with containerd's namespace header, measured exactly like the Go peer's `bench` mode (test/interop/go/ttrpc-peer/bench.go), whose JSON it
  * prints: {calls, seconds, p50us, p99us, errors}.
  *
  *   node bench-client.js --socket PATH --concurrency N --duration S --size B [--warmup S]
  */
 import { parseArgs } from "node:util";
-import { Client } from "../../src/ttrpc/index.js";
+import { Client, Metadata } from "../../src/ttrpc/index.js";
 import { TEST_SERVICE } from "./test-service.js";
 
 const { values } = parseArgs({
@@ -25,6 +25,8 @@ if (!values.socket) {
 const concurrency = Number(values.concurrency);
 const size = Number(values.size);
 const payload = new Uint8Array(size).fill(0xab);
+// Like containerd's Task calls: every request carries the namespace header.
+const metadata = new Metadata([["containerd-namespace-ttrpc", "default"]]);
 const client = await Client.connect(`unix://${values.socket}`);
 
 /** Runs the workers until `untilNs`; returns the latencies in µs when recording. */
@@ -35,7 +37,7 @@ async function loop(untilNs: bigint, record: boolean): Promise<{ lat: number[]; 
     while (process.hrtime.bigint() < untilNs) {
       const start = process.hrtime.bigint();
       try {
-        const reply = await client.call(TEST_SERVICE, "Echo", payload);
+        const reply = await client.call(TEST_SERVICE, "Echo", payload, { metadata });
         if (reply.length !== size) {
           errors++;
           continue;

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/containerd/ttrpc"
 )
 
 // benchResult is what scripts/bench.mjs reads; test/interop/bench-client.ts prints the same shape.
@@ -18,7 +20,8 @@ type benchResult struct {
 	Errors  int     `json:"errors"`
 }
 
-// runBench runs closed-loop unary Echo calls on one connection (as containerd keeps one per shim):
+// runBench runs closed-loop unary Echo calls on one connection (as containerd keeps one per shim),
+// each with containerd's namespace header:
 // concurrency workers each issue their next call as soon as the previous one returns.
 func runBench(socket string, concurrency int, duration, warmup float64, size int) (interface{}, error) {
 	pc, err := dial(socket)
@@ -27,7 +30,8 @@ func runBench(socket string, concurrency int, duration, warmup float64, size int
 	}
 	defer pc.c.Close()
 	payload := bytes.Repeat([]byte{0xab}, size)
-	ctx := context.Background()
+	// Like containerd's Task calls: every request carries the namespace header.
+	ctx := ttrpc.WithMetadata(context.Background(), ttrpc.MD{"containerd-namespace-ttrpc": {"default"}})
 
 	loop := func(until time.Time, record bool) ([]float64, int) {
 		var (
