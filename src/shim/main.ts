@@ -6,7 +6,7 @@
 import { VERSION } from "../version.js";
 import { deleteShim, encodeDeleteResponse } from "./delete.js";
 import { FlagError, parseFlags, type ShimFlags } from "./flags.js";
-import { errorText } from "./ready.js";
+import { errorText, signalReady } from "./ready.js";
 import { serve } from "./serve.js";
 import { start } from "./start.js";
 
@@ -46,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new Error(`unknown action ${JSON.stringify(flags.action)} (want start, delete or none)`);
     }
   } catch (err: unknown) {
+    signalReady(err); // a server that fails before listening tells `start` why (no-op otherwise)
     process.stderr.write(`${SHIM_NAME} ${flags.action || "serve"}: ${errorText(err)}\n`);
     return 1;
   }

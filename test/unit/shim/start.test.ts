@@ -11,6 +11,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -155,6 +156,15 @@ describe("shim start", function () {
     } finally {
       closeSync(logFd);
     }
+  });
+
+  it("start where the server cannot make its socket → the server's reason reaches start, nothing left", async () => {
+    writeFileSync(socketDir, "a file where the socket directory should be");
+    await assert.rejects(
+      start(flags("t8"), { bundle, input: input(), serverCommand: [process.execPath, entry] }),
+      /shim server failed to start: .*(EEXIST|ENOTDIR)/,
+    );
+    assert.deepEqual(readdirSync(bundle), []);
   });
 
   it("start with a server that exits at once → error, no files, nothing listening", async () => {
