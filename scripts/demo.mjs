@@ -170,7 +170,7 @@ async function main() {
   containerd = spawn("containerd", ["--config", join(dir, "config.toml")], {
     env,
     stdio: ["ignore", logFd, logFd],
-    detached: true,
+    detached: false, // Ctrl-C reaches containerd as well
   });
   closeSync(logFd);
   for (let i = 0; ; i++) {

@@ -158,7 +158,7 @@ export class PrivateContainerd {
       const proc = spawn("containerd", ["--config", join(this.dir, "config.toml")], {
         env: this.env,
         stdio: ["ignore", fd, fd],
-        detached: true,
+        detached: false, // Ctrl-C on the test run stops containerd too
       });
       this.#proc = proc;
       this.#exited = new Promise((resolve) => proc.once("exit", () => resolve()));
