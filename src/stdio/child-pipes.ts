@@ -37,7 +37,7 @@ export interface ChildPipes {
 
 /**
  * Creates {@link ChildPipes}. `createPosixPipes()` uses `pipe2(O_CLOEXEC)`; a Windows factory would use
- * `CreatePipe` with the same shape (not implemented yet: see `createWindowsPipes`).
+ * libuv's `uv_pipe` (`createWindowsPipes`) with the same shape.
  */
 export interface ChildPipeFactory {
   create(use: PipeUse): ChildPipes;

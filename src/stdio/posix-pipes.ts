@@ -7,11 +7,9 @@
  * Our ends become `net.Socket`s (non-blocking, on epoll; the flag is per open file description, so the
  * child ends stay blocking as programs expect).
  */
-import fs from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
-import type { ChildPipeFactory, ChildPipes, ChildStdio, PipeUse } from "./child-pipes.js";
-import { guardErrors } from "./upstream.js";
+import type { ChildPipeFactory, ChildPipes, PipeUse } from "./child-pipes.js";
+import { createFdPipes } from "./fd-pipes.js";
 
 type Koffi = typeof import("koffi").default;
 
@@ -36,46 +34,11 @@ function pipe2(): [number, number] {
 
 /** Creates the pipe2-based factory. */
 export function createPosixPipes(): ChildPipeFactory {
-  return { create };
-}
-
-function create(use: PipeUse): ChildPipes {
-  const childFds: number[] = [];
-  const ours: net.Socket[] = [];
-  /** Makes one pipe; `childReads` picks which end the child gets. */
-  const make = (childReads: boolean): { child: number; ours: net.Socket } => {
-    const [r, w] = pipe2();
-    const [childFd, ourFd] = childReads ? [r, w] : [w, r];
-    childFds.push(childFd);
-    try {
-      const s = guardErrors(new net.Socket({ fd: ourFd, readable: !childReads, writable: childReads }));
-      ours.push(s);
-      return { child: childFd, ours: s };
-    } catch (e: unknown) {
-      fs.closeSync(ourFd);
-      throw e;
-    }
+  return {
+    create: (use: PipeUse): ChildPipes =>
+      createFdPipes(use, (childReads) => {
+        const [r, w] = pipe2();
+        return childReads ? { child: r, ours: w } : { child: w, ours: r };
+      }),
   };
-  try {
-    const stdin = use.stdin ? make(true) : undefined;
-    const stdout = use.stdout ? make(false) : undefined;
-    const stderr = use.stderr ? make(false) : undefined;
-    let closed = false;
-    const slot = (p: { child: number } | undefined): ChildStdio => p?.child ?? "ignore";
-    return {
-      childStdio: [slot(stdin), slot(stdout), slot(stderr)],
-      stdin: stdin?.ours,
-      stdout: stdout?.ours,
-      stderr: stderr?.ours,
-      closeChildEnds() {
-        if (closed) return;
-        closed = true;
-        for (const fd of childFds) fs.closeSync(fd);
-      },
-    };
-  } catch (e: unknown) {
-    for (const fd of childFds) fs.closeSync(fd);
-    for (const s of ours) s.destroy();
-    throw e;
-  }
 }
