@@ -74,7 +74,8 @@ export async function serve(flags: ShimFlags): Promise<number> {
     const task = new Task(deps);
     const stopped = new Promise<void>((resolve) => {
       registerTaskService(server as Server, task, { logger, shutdown: resolve });
-      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => resolve());
+      // `on`, not `once`: a second signal while stopping must not kill the shim before it has flushed.
+      for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => resolve());
     });
     process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
     const listenPath = addresses.toListenPath(flags.socket);
