@@ -11,6 +11,7 @@
  * make us buffer more than the replies of requests already read; if even that exceeds
  * `maxPendingWriteBytes` the connection is closed.
  */
+import { setMaxListeners } from "node:events";
 import type { Duplex } from "node:stream";
 import { type CallContext, RequestContext, type UnaryHandler } from "./call-context.js";
 import { decodeRequest, encodeResponseFrame } from "./envelope.js";
@@ -56,6 +57,9 @@ export class ServerConnection {
     this.#stream = stream;
     this.#decoder = new FrameDecoder(host.maxMessageBytes);
     this.#writer = new FrameWriter(stream);
+    // Every in-flight call may listen on the connection's signal (a shim holds Wait calls for hours):
+    // any number of listeners is expected, not a leak.
+    setMaxListeners(0, this.#abort.signal);
     stream.on("data", (chunk: Buffer) => this.#onData(chunk));
     stream.on("end", () => this.close());
     stream.on("close", () => {

@@ -76,7 +76,7 @@ function unaryHandler(method: DescMethod, fn: AnyImplFn, self: unknown): UnaryHa
 export function registerService<S extends DescService>(
   server: Server,
   service: S,
-  impl: ServiceImpl<S>,
+  impl: Partial<ServiceImpl<S>>,
   opts: { name?: string } = {},
 ): void {
   const methods: Record<string, UnaryHandler> = {};

@@ -90,7 +90,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
       shutdown: () => ({}),
     };
     const server = new Server();
-    registerService(server, Task, impl as ServiceImpl<typeof Task>);
+    registerService(server, Task, impl);
     const socket = join(dir, "task.sock");
     await server.listen(`unix://${socket}`);
     try {

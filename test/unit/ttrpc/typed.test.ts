@@ -79,7 +79,7 @@ describe("ttrpc typed layer", () => {
       nothing: () => undefined as never,
     };
     // "missing" is left out on purpose: it must answer Unimplemented
-    registerService(server, Stand, impl as ServiceImpl<Stand>);
+    registerService(server, Stand, impl);
     await server.listen(sock.path);
     client = await Client.connect(sock.path);
     const c = createClient(client, Stand);
