@@ -38,8 +38,11 @@ const STATUS: Record<ProcessStatus, Status> = {
  * the ttrpc server's single error-to-status mapping.
  */
 export function registerTaskService(server: Server, task: Task, shim: ShimControl): void {
-  const log = (ctx: CallContext, fields: object) =>
-    shim.logger.debug({ method: ctx.method, ns: ctx.metadata.get(NAMESPACE_KEY), ...fields }, "task api");
+  const log = (ctx: CallContext, fields: object) => {
+    if (!shim.logger.isLevelEnabled("debug")) return;
+    const { $typeName: _, ...plain } = fields as { $typeName?: string };
+    shim.logger.debug({ method: ctx.method, ns: ctx.metadata.get(NAMESPACE_KEY), ...plain }, "task api");
+  };
   const impl = {
     state(req: { id: string; execId: string }, ctx: CallContext) {
       log(ctx, req);

@@ -283,16 +283,23 @@ export class Task {
     return this.#view(this.#lookup(id, execId));
   }
 
-  /** Pids of the container (runhcs ps), with the exec id of the ones that are execs. */
+  /**
+   * Pids of the container (runhcs ps), with the exec id of those that belong to an exec: its runhcs
+   * helper, or a process below it where ps reports host pids (the simulator; process-isolated WCOW).
+   */
   async pids(id: string): Promise<Array<{ pid: number; execId: string | undefined }>> {
     const init = this.#requireInit(id);
-    const byPid = new Map<number, string>();
-    for (const e of this.#execs.values()) if (e !== "reserved" && e.proc.pid) byPid.set(e.proc.pid, e.execId);
     let pids: number[];
     try {
       pids = await init.runhcs.ps(id);
     } catch (err: unknown) {
       throw runhcsFailure(err, `pids of task ${id}`);
+    }
+    const byPid = new Map<number, string>();
+    for (const e of this.#execs.values()) {
+      if (e === "reserved" || !e.proc.pid || e.proc.exitResult) continue;
+      byPid.set(e.proc.pid, e.execId);
+      for (const p of await this.#deps.tree.descendants(e.proc.pid).catch(() => [])) byPid.set(p, e.execId);
     }
     return pids.map((pid) => ({ pid, execId: byPid.get(pid) }));
   }
@@ -300,9 +307,13 @@ export class Task {
   async resizePty(id: string, execId: string, width: number, height: number): Promise<void> {
     const entry = this.#lookup(id, execId);
     const init = this.#requireInit(id);
+    // ctr sends 0x0 when its own terminal size is unknown: nothing to apply.
+    if (width === 0 || height === 0) return;
     try {
       await init.runhcs.resizeTty({ id, width, height, pid: entry.proc.pid });
     } catch (err: unknown) {
+      // A console that is already gone (the process exited right after start) has no size to change.
+      if (isContainerStopped(err)) return;
       throw runhcsFailure(err, `resize the console of ${execId || id}`);
     }
   }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { pino } from "pino";
 import { OptionsSchema, ProcessDetailsSchema } from "../../../src/gen/containerd/runhcs/v1/runhcs_pb.js";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Task as TaskV3 } from "../../../src/gen/containerd/task/v3/shim_pb.js";
@@ -311,12 +312,14 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await started();
     await api.exec({ id: ID, execId: "e1", spec: execSpec() });
     const exec = await api.start({ id: ID, execId: "e1" });
-    fakes.runhcs.psPids = [1000, exec.pid, 5000];
+    fakes.children.set(exec.pid, [6000]);
+    fakes.runhcs.psPids = [1000, exec.pid, 5000, 6000];
     const { processes } = await api.pids({ id: ID });
     assert.deepEqual(
       processes.map((p) => p.pid),
-      [1000, exec.pid, 5000],
+      [1000, exec.pid, 5000, 6000],
     );
+    assert.equal(fromBinary(ProcessDetailsSchema, processes[3]!.info!.value).execId, "e1");
     const info = processes[1]?.info;
     assert.equal(info?.typeUrl, "containerd.runhcs.v1.ProcessDetails");
     assert.equal(fromBinary(ProcessDetailsSchema, info!.value).execId, "e1");
@@ -361,6 +364,14 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     assert.equal(fakes.ios[0]?.stdinClosed, true);
     await api.resizePty({ id: ID, width: 80, height: 25 });
     assert.ok(fakes.runhcs.calls.includes(`resize-tty task1 80x25 pid=${pid}`));
+    await api.resizePty({ id: ID, width: 0, height: 0 });
+    assert.equal(
+      fakes.runhcs.calls.filter((c) => c.startsWith("resize-tty")).length,
+      1,
+      "0x0 reached runhcs",
+    );
+    fakes.runhcs.failures.set("resize-tty", runhcsError("resize-tty", "container is stopped"));
+    await api.resizePty({ id: ID, width: 100, height: 30 });
   });
 
   it("stats, update, checkpoint → Unimplemented with what is missing", async () => {
@@ -397,6 +408,25 @@ describe("Task service over ttrpc (fake runhcs)", () => {
       options: create(AnySchema, { typeUrl: "runtimeoptions.v1.Options", value: new Uint8Array([1]) }),
     });
     assert.equal((seen[0] as { debug: boolean }).debug, false);
+  });
+
+  it("debug logging names the method and the request fields, not the protobuf type", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (l: string) => lines.push(l) });
+    const logged = new Server();
+    registerTaskService(logged, task, { logger, shutdown: () => {} });
+    await logged.listen(join(dir, "logged.sock"));
+    const c = await Client.connect(join(dir, "logged.sock"));
+    try {
+      await createClient(c, TaskV2).connect({ id: ID });
+      const line = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+      assert.equal(line.method, "Connect");
+      assert.equal(line.id, ID);
+      assert.ok(!("$typeName" in line));
+    } finally {
+      c.close();
+      logged.close();
+    }
   });
 
   it("the same service answers as containerd.task.v3.Task", async () => {
