@@ -18,6 +18,8 @@ const CACHE = path.resolve(".cache/wine");
 /** The private prefix setup.sh creates (win10). */
 export const WINEPREFIX = path.join(CACHE, "prefix");
 const NODE_EXE = path.join(CACHE, "node", "node.exe");
+/** The runhcs stand-in setup.sh builds (a Node single-executable running test/wine/runhcs/main.js). */
+export const RUNHCS_EXE = path.join(CACHE, "runhcs", "runhcs.exe");
 
 /** A Linux absolute path as Wine's `Z:` drive sees it. */
 export function winPath(p: string): string {

@@ -1,0 +1,200 @@
+/**
+ * Wine driver: the shim binary on Windows for real, as containerd drives it. `start` (in the bundle,
+ * with TTRPC_ADDRESS) prints the named-pipe address; the driver dials the log pipe and the Task API pipe
+ * and runs Connect, Create, Start, Exec (exit 1234), Kill (exec and init), Wait, Delete, Shutdown against
+ * the Wine runhcs simulator ($RUNHCS_BINARY = runhcs.exe), serving containerd's stdio pipes and the
+ * events service itself; then the binary's `delete` action. Reports everything it saw as JSON.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { ForwardRequestSchema } from "../../../src/gen/containerd/services/events/ttrpc/v1/events_pb.js";
+import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
+import { Client, createClient, Server } from "../../../src/ttrpc/index.js";
+import { type Collector, collectOn, dialAndCollect } from "./pipe-server.js";
+import { runDriver, within } from "./report.js";
+
+const NS = "wine";
+const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
+const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), "shim-entry.js");
+const pipe = (name: string) => `\\\\.\\pipe\\${name}`;
+
+/** A container process that stops when its helper is gone (Windows does not kill orphans). */
+const followParent =
+  "const pp = process.ppid; setInterval(() => { try { process.kill(pp, 0); } catch { process.exit(7); } }, 200);";
+const INIT = `process.stdout.write("init up\\n"); ${followParent}`;
+const EXEC_1234 = `process.stdout.write("exec says hi\\n"); process.exitCode = 1234;`;
+const EXEC_LONG = `process.stdout.write("long running\\n"); ${followParent}`;
+
+/** Runs the shim binary once; resolves with its exit code and output. */
+function shimBinary(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
+    const c = spawn(process.execPath, [SHIM, "-namespace", NS, ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    c.stdout.on("data", (d: Buffer) => out.push(d));
+    c.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    c.once("error", reject);
+    c.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+function processSpec(script: string, cwd: string) {
+  return { args: [process.execPath, "-e", script], cwd, env: [`SystemRoot=${process.env.SystemRoot ?? ""}`] };
+}
+
+async function gone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+runDriver(async () => {
+  const id = `c${randomBytes(4).toString("hex")}`;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wine-shim-"));
+  const bundle = path.join(tmp, "bundle");
+  const layers = [path.join(tmp, "layer1"), path.join(tmp, "layer2")];
+  for (const d of [bundle, ...layers]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(
+    path.join(bundle, "config.json"),
+    JSON.stringify({
+      ociVersion: "1.0.2",
+      process: processSpec(INIT, bundle),
+      windows: { layerFolders: layers },
+    }),
+  );
+  const tag = randomBytes(4).toString("hex");
+  const collectors: Collector[] = [];
+  const closers: (() => unknown)[] = [];
+  const events: string[] = [];
+  const eventsServer = new Server();
+  eventsServer.register("containerd.services.events.ttrpc.v1.Events", {
+    Forward: (req) => {
+      events.push(fromBinary(ForwardRequestSchema, req).envelope?.topic ?? "?");
+      return new Uint8Array();
+    },
+  });
+  const eventsAddress = pipe(`containerd-wine-${tag}-ttrpc`);
+  await eventsServer.listen(eventsAddress);
+  closers.push(() => eventsServer.close());
+  const env = { ...process.env, TTRPC_ADDRESS: eventsAddress };
+  const common = ["-id", id, "-address", pipe(`containerd-wine-${tag}`), "-publish-binary", process.execPath];
+  const report: Record<string, unknown> = { id };
+  try {
+    const t0 = Date.now();
+    const started = await within(shimBinary([...common, "start"], bundle, env), 60_000, "shim start");
+    report.startMs = Date.now() - t0;
+    report.start = { code: started.code, stdout: started.stdout.toString(), stderr: started.stderr };
+    if (started.code !== 0) return report;
+    const address = started.stdout.toString().trim();
+    report.bundleFilesAfterStart = fs.readdirSync(bundle).sort();
+
+    const log = await dialAndCollect(pipe(`containerd-shim-${NS}-${id}-log`), 10_000);
+    collectors.push(log);
+    const client = await Client.connect(address, { timeoutMs: 10_000 });
+    closers.push(() => client.close());
+    const api = createClient(client, TaskV2);
+
+    const conn = await api.connect({ id });
+    report.connect = { shimPid: conn.shimPid, taskPid: conn.taskPid, version: conn.version };
+
+    const stdio = async (name: string) => {
+      const c = await collectOn(pipe(`ctr-${tag}-${name}`));
+      collectors.push(c);
+      return c;
+    };
+    const initOut = await stdio("init-stdout");
+    const created = await api.create({ id, bundle, stdout: initOut.path, stdin: "", stderr: "" });
+    report.createPid = created.pid;
+    report.startPid = (await api.start({ id })).pid;
+    report.stateAfterStart = (await api.state({ id })).status;
+    const pids = new Set<number>([conn.shimPid, created.pid]);
+    for (const p of (await api.pids({ id })).processes) pids.add(p.pid);
+
+    const execRun = async (execId: string, script: string) => {
+      const out = await stdio(`${execId}-stdout`);
+      const spec = create(AnySchema, {
+        typeUrl: PROCESS_TYPE,
+        value: new TextEncoder().encode(JSON.stringify(processSpec(script, bundle))),
+      });
+      await api.exec({ id, execId, stdout: out.path, stdin: "", stderr: "", spec });
+      const pid = (await api.start({ id, execId })).pid;
+      return { out, pid };
+    };
+    const e1 = await execRun("e1", EXEC_1234);
+    pids.add(e1.pid);
+    const w1 = await within(api.wait({ id, execId: "e1" }), 30_000, "wait e1");
+    report.exec1234 = { pid: e1.pid, exitStatus: w1.exitStatus, stdout: e1.out.text() };
+
+    const e2 = await execRun("e2", EXEC_LONG);
+    pids.add(e2.pid);
+    await api.kill({ id, execId: "e2", signal: 9 });
+    const w2 = await within(api.wait({ id, execId: "e2" }), 30_000, "wait e2");
+    report.execKilled = { exitStatus: w2.exitStatus, stdout: e2.out.text() };
+
+    await api.kill({ id, signal: 15 });
+    const wInit = await within(api.wait({ id }), 30_000, "wait init");
+    report.initKilled = { exitStatus: wInit.exitStatus, stdout: initOut.text() };
+
+    const d1 = await api.delete({ id, execId: "e1" });
+    const d2 = await api.delete({ id, execId: "e2" });
+    const dInit = await api.delete({ id });
+    report.deletes = [d1.exitStatus, d2.exitStatus, dInit.exitStatus];
+    report.bundleFilesAfterDelete = fs.readdirSync(bundle).sort();
+
+    // containerd dials the log pipe again (after a restart): the newest connection gets the output.
+    const log2 = await dialAndCollect(pipe(`containerd-shim-${NS}-${id}-log`), 10_000);
+    collectors.push(log2);
+    await api.shutdown({ id }).catch((err: unknown) => {
+      report.shutdownError = String(err); // the connection may close before the answer
+    });
+    report.shimExited = await gone(conn.shimPid, 15_000);
+    report.eventTopics = events;
+    const lines = (c: Collector) => c.text().split("\n").filter(Boolean);
+    report.logLines = { first: lines(log).length, newest: lines(log2).map((l) => JSON.parse(l).msg) };
+
+    const del = await within(
+      shimBinary([...common, "-bundle", bundle, "delete"], tmp, env),
+      60_000,
+      "delete",
+    );
+    report.deleteAction = {
+      code: del.code,
+      stderr: del.stderr,
+      exitStatus: del.code === 0 ? fromBinary(DeleteResponseSchema, del.stdout).exitStatus : undefined,
+    };
+    report.bundleFilesAfterDeleteAction = fs.readdirSync(bundle).sort();
+    // Every process of the run (shim server, runhcs helpers, container processes) has ended.
+    const left: number[] = [];
+    for (const p of pids) if (!(await gone(p, 10_000))) left.push(p);
+    report.processesLeft = left;
+    report.processesChecked = pids.size;
+    return report;
+  } catch (err: unknown) {
+    report.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    return report;
+  } finally {
+    for (const c of collectors) c.close();
+    for (const c of closers) await c();
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+  }
+});

@@ -1,0 +1,92 @@
+/**
+ * Wine lane: the shim binary on the real Windows node, as containerd drives it, against the Wine runhcs
+ * simulator: `start` → named-pipe address; Task API over that pipe (Connect, Create, Start, Exec, Kill,
+ * Wait with exact exit codes, Delete, Shutdown); events forwarded to TTRPC_ADDRESS; log pipe; `delete`.
+ * The driver runs under Wine (Linux cannot dial a Wine pipe) and reports what it saw.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Status } from "../../src/gen/containerd/types/task/task_pb.js";
+import { distDir, ensureWine, RUNHCS_EXE, runDriver, winPath } from "./wine-env.js";
+
+interface ShimReport {
+  id: string;
+  error?: string;
+  start?: { code: number | null; stdout: string; stderr: string };
+  [key: string]: unknown;
+}
+
+describe("wine: the shim binary with the Windows node and a runhcs.exe simulator", function () {
+  this.timeout(300_000);
+  let state: string;
+
+  before(async function () {
+    const skip = await ensureWine();
+    if (skip) {
+      console.log(`    skipping the Wine lane: ${skip}`);
+      this.skip();
+    }
+  });
+  beforeEach(() => {
+    state = fs.mkdtempSync(path.join(os.tmpdir(), "wine-runhcs-state-"));
+  });
+  afterEach(() => fs.rmSync(state, { recursive: true, force: true }));
+
+  it("start, Connect, Create, Start, Exec (1234), Kill, Wait, Delete, Shutdown, delete", async () => {
+    const dist = distDir();
+    const run = await runDriver<ShimReport>(dist, "shim", [], 240_000, {
+      RUNHCS_BINARY: winPath(RUNHCS_EXE),
+      RUNHCS_WINE_SIM_ENTRY: winPath(path.join(dist, "test", "wine", "runhcs", "main.js")),
+      RUNHCS_WINE_SIM_STATE: winPath(state),
+    });
+    const r = run.result;
+    assert.ok(r, `driver wrote no result (${run.exitCode}):\n${run.output}`);
+    assert.equal(r.error, undefined, `${r.error}\n${JSON.stringify(r, null, 1)}\n${run.output}`);
+    const dump = `\n${JSON.stringify(r, null, 1)}\n${run.output}`;
+    assert.equal(r.start?.code, 0, dump);
+    // A bare pipe name (no unix:// prefix), hcsshim's protected name, listening before start returned.
+    assert.equal(
+      r.start?.stdout,
+      `\\\\.\\pipe\\ProtectedPrefix\\Administrators\\containerd-shim-wine-${r.id}-pipe`,
+    );
+    assert.deepEqual(r.bundleFilesAfterStart, ["address", "config.json", "shim.pid"]);
+    const connect = r.connect as { shimPid: number; taskPid: number };
+    assert.ok(connect.shimPid > 0);
+    assert.equal(connect.taskPid, 0);
+    assert.ok((r.createPid as number) > 0);
+    assert.equal(r.startPid, r.createPid);
+    assert.equal(r.stateAfterStart, Status.RUNNING);
+    assert.deepEqual(r.exec1234, {
+      pid: (r.exec1234 as { pid: number }).pid,
+      exitStatus: 1234,
+      stdout: "exec says hi\n",
+    });
+    // Kill = TerminateProcess(1) of the helper (exec) / of the container process (runhcs kill, init).
+    assert.equal((r.execKilled as { exitStatus: number }).exitStatus, 1);
+    assert.deepEqual(r.initKilled, { exitStatus: 1, stdout: "init up\n" });
+    assert.deepEqual(r.deletes, [1234, 1, 1]);
+    assert.deepEqual(r.bundleFilesAfterDelete, ["address", "config.json", "shim.pid"]);
+    assert.equal(r.shutdownError, undefined);
+    assert.equal(r.shimExited, true);
+    assert.deepEqual(
+      [...(r.eventTopics as string[])].sort(),
+      [
+        ...["/tasks/create", "/tasks/start", "/tasks/exec-added", "/tasks/exec-added"],
+        ...["/tasks/exec-started", "/tasks/exec-started", "/tasks/exit", "/tasks/exit", "/tasks/exit"],
+        ...["/tasks/delete", "/tasks/delete", "/tasks/delete"],
+      ].sort(),
+    );
+    const log = r.logLines as { first: number; newest: string[] };
+    assert.ok(log.newest.includes("shim exited"), `newest log connection got ${log.newest}`);
+    assert.deepEqual(r.deleteAction, { code: 0, stderr: "", exitStatus: 255 });
+    assert.deepEqual(r.bundleFilesAfterDeleteAction, ["config.json"]);
+    assert.deepEqual(r.processesLeft, []);
+    // runhcs delete removed the simulator's state of the container.
+    const leftState = fs
+      .readdirSync(state, { recursive: true })
+      .filter((f) => String(f).endsWith("state.json"));
+    assert.deepEqual(leftState, []);
+  });
+});
