@@ -18,6 +18,9 @@ ROOT=$PWD
 CACHE="$ROOT/.cache/wine"
 WINE=/usr/lib/wine/wine64
 mkdir -p "$CACHE"
+# Several test runs may start at once (parallel suites): one prepares, the others wait for it.
+exec 9>"$CACHE/.setup.lock"
+flock 9
 
 # 1. wine64 (Debian). Only the 64-bit loader: node.exe and koffi are x64.
 if [ ! -x "$WINE" ]; then

@@ -89,4 +89,25 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
       .filter((f) => String(f).endsWith("state.json"));
     assert.deepEqual(leftState, []);
   });
+
+  it("delete stops a server containerd gave up on (no Shutdown), from another cwd; nothing left running", async function () {
+    const dist = distDir();
+    // Pending until src/shim/delete.ts stops a live server on Windows (patch in h11's report, issue 6):
+    // without /proc it cannot recognise the server by pid, so today the server is left running.
+    if (!fs.readFileSync(path.join(dist, "src", "shim", "delete.js"), "utf8").includes("shutdownServer")) {
+      console.log("    pending: src/shim/delete.ts has no Windows shutdown of a live server yet");
+      this.skip();
+    }
+    const run = await runDriver<ShimReport>(dist, "shim-abandoned", [], 240_000, {
+      RUNHCS_BINARY: winPath(RUNHCS_EXE),
+      RUNHCS_WINE_SIM_ENTRY: winPath(path.join(dist, "test", "wine", "runhcs", "main.js")),
+      RUNHCS_WINE_SIM_STATE: winPath(state),
+    });
+    const r = run.result;
+    assert.ok(r && !r.error, `driver failed (${run.exitCode}):\n${r?.error ?? run.output}`);
+    assert.deepEqual(r.deleteAction, { code: 0, stderr: "", exitStatus: 255 });
+    assert.equal(r.processesChecked, 3);
+    assert.deepEqual(r.processesLeft, []);
+    assert.deepEqual(r.bundleFiles, ["config.json"]);
+  });
 });

@@ -1,0 +1,99 @@
+/**
+ * Wine driver: containerd gives up on a shim whose server still runs (its connection dropped without
+ * Shutdown) and runs the binary's `delete` action, from another working directory, as containerd does on
+ * Windows. Reports whether the server, the runhcs helper and the container process are gone afterwards.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { fromBinary } from "@bufbuild/protobuf";
+import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
+import { Client, createClient } from "../../../src/ttrpc/index.js";
+import { runDriver, within } from "./report.js";
+
+const NS = "wine";
+const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), "shim-entry.js");
+const INIT =
+  "const pp = process.ppid; setInterval(() => { try { process.kill(pp, 0); } catch { process.exit(7); } }, 200);";
+
+function shimBinary(args: string[], cwd: string) {
+  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
+    const c = spawn(process.execPath, [SHIM, "-namespace", NS, ...args], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    let err = "";
+    c.stdout.on("data", (d: Buffer) => out.push(d));
+    c.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    c.once("error", reject);
+    c.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+async function gone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+runDriver(async () => {
+  const id = `a${randomBytes(4).toString("hex")}`;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wine-shim-"));
+  const bundle = path.join(tmp, "bundle");
+  const layers = [path.join(tmp, "layer1"), path.join(tmp, "layer2")];
+  for (const d of [bundle, ...layers]) fs.mkdirSync(d, { recursive: true });
+  const spec = { args: [process.execPath, "-e", INIT], cwd: bundle };
+  fs.writeFileSync(
+    path.join(bundle, "config.json"),
+    JSON.stringify({ ociVersion: "1.0.2", process: spec, windows: { layerFolders: layers } }),
+  );
+  // No TTRPC_ADDRESS and a publish binary that is not containerd: events are dropped (logged).
+  const common = ["-id", id, "-address", `\\\\.\\pipe\\containerd-wine-${id}`, "-publish-binary", "nul"];
+  const report: Record<string, unknown> = { id };
+  const pids: number[] = [];
+  try {
+    const started = await within(shimBinary([...common, "start"], bundle), 60_000, "shim start");
+    if (started.code !== 0) throw new Error(`start failed: ${started.stderr}`);
+    const client = await Client.connect(started.stdout.toString().trim(), { timeoutMs: 10_000 });
+    const api = createClient(client, TaskV2);
+    const shimPid = (await api.connect({ id })).shimPid;
+    const created = await api.create({ id, bundle, stdin: "", stdout: "", stderr: "" });
+    await api.start({ id });
+    pids.push(shimPid, created.pid, ...(await api.pids({ id })).processes.map((p) => p.pid));
+    client.close(); // containerd lost the shim: no Shutdown
+
+    const del = await within(shimBinary([...common, "-bundle", bundle, "delete"], tmp), 60_000, "delete");
+    report.deleteAction = {
+      code: del.code,
+      stderr: del.stderr,
+      exitStatus: del.code === 0 ? fromBinary(DeleteResponseSchema, del.stdout).exitStatus : undefined,
+    };
+    const left: number[] = [];
+    for (const p of pids) if (!(await gone(p, 15_000))) left.push(p);
+    report.processesChecked = pids.length;
+    report.processesLeft = left;
+    report.bundleFiles = fs.readdirSync(bundle).sort();
+    return report;
+  } finally {
+    for (const p of pids) {
+      try {
+        process.kill(p);
+      } catch {}
+    }
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+  }
+});
