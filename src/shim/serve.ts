@@ -10,6 +10,7 @@
 
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { GrpcPublishSink } from "../events/grpc-sink.js";
 import { EventPublisher } from "../events/publisher.js";
 import { type EventSink, PublishBinarySink, TtrpcForwardSink } from "../events/sink.js";
 import { createLogger, type Logger } from "../log/logger.js";
@@ -126,10 +127,15 @@ async function restrictSocket(path: string): Promise<void> {
   await chmod(path, 0o600);
 }
 
+/**
+ * Where events go: ttrpc `Events/Forward` on `TTRPC_ADDRESS` (set by every containerd since 1.3), else the
+ * legacy publish binary, else gRPC `Events/Publish` on containerd's main socket.
+ */
 function eventSink(flags: ShimFlags): EventSink {
   const ttrpc = process.env[TTRPC_ADDRESS_ENV];
   if (ttrpc) return new TtrpcForwardSink(ttrpc);
-  return new PublishBinarySink(flags.publishBinary, flags.address);
+  if (flags.publishBinary || !flags.address) return new PublishBinarySink(flags.publishBinary, flags.address);
+  return new GrpcPublishSink(flags.address);
 }
 
 function openLogSink(endpoint: string): LogSink {
