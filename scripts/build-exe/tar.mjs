@@ -50,7 +50,8 @@ export function readTgz(path) {
     const data = tar.subarray(start, start + size);
     nextPath = undefined;
     if (type === "x") nextPath = paxPath(data);
-    else if (type === "L") nextPath = field(data, 0, data.length); // GNU long name
+    else if (type === "L")
+      nextPath = field(data, 0, data.length); // GNU long name
     else if (type === "0") files.set(name.replace(/^package\//, ""), data);
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
   }
