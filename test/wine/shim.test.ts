@@ -52,6 +52,8 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
       `\\\\.\\pipe\\ProtectedPrefix\\Administrators\\containerd-shim-wine-${r.id}-pipe`,
     );
     assert.deepEqual(r.bundleFilesAfterStart, ["address", "config.json", "shim.pid"]);
+    assert.deepEqual(r.secondStart, { code: 0, sameAddress: true, samePid: true });
+    assert.equal(r.shimPidMatchesFile, true);
     const connect = r.connect as { shimPid: number; taskPid: number };
     assert.ok(connect.shimPid > 0);
     assert.equal(connect.taskPid, 0);

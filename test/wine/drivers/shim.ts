@@ -107,6 +107,14 @@ runDriver(async () => {
     if (started.code !== 0) return report;
     const address = started.stdout.toString().trim();
     report.bundleFilesAfterStart = fs.readdirSync(bundle).sort();
+    // containerd retrying start: the server that answers on the pipe is reused, nothing new is spawned.
+    const shimPidFile = fs.readFileSync(path.join(bundle, "shim.pid"), "utf8");
+    const again = await within(shimBinary([...common, "start"], bundle, env), 60_000, "second start");
+    report.secondStart = {
+      code: again.code,
+      sameAddress: again.stdout.toString().trim() === address,
+      samePid: fs.readFileSync(path.join(bundle, "shim.pid"), "utf8") === shimPidFile,
+    };
 
     const log = await dialAndCollect(pipe(`containerd-shim-${NS}-${id}-log`), 10_000);
     collectors.push(log);
@@ -128,6 +136,7 @@ runDriver(async () => {
     report.startPid = (await api.start({ id })).pid;
     report.stateAfterStart = (await api.state({ id })).status;
     const pids = new Set<number>([conn.shimPid, created.pid]);
+    report.shimPidMatchesFile = String(conn.shimPid) === shimPidFile;
     for (const p of (await api.pids({ id })).processes) pids.add(p.pid);
 
     const execRun = async (execId: string, script: string) => {
