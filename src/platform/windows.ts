@@ -1,7 +1,7 @@
 /**
  * The Windows {@link Platform}: same shape as `posix.ts`; `index.ts` chooses between them.
  * Importing this module loads nothing native: kernel32 is bound on `ProcessWaiter.init()`, the optional
- * `@vscode/windows-process-tree` on the first `descendants()` call.
+ * `@vscode/windows-process-tree` (or the Toolhelp fallback) on the first `descendants()` call.
  */
 
 import { WindowsSignals } from "./signals.js";
@@ -15,7 +15,8 @@ import type {
 } from "./types.js";
 import { WindowsShimAddress } from "./windows-address.js";
 import { loadKernel32 } from "./windows-kernel32.js";
-import { WindowsProcessTree } from "./windows-tree.js";
+import { toolhelpProcessTree } from "./windows-toolhelp.js";
+import { loadWindowsProcessTree, WindowsProcessTree } from "./windows-tree.js";
 import { WindowsProcessWaiter } from "./windows-waiter.js";
 
 /** OpenProcess + RegisterWaitForSingleObject waiter. */
@@ -23,9 +24,18 @@ export function createProcessWaiter(): ProcessWaiter {
   return new WindowsProcessWaiter({ kernel32: loadKernel32 });
 }
 
-/** Process tree through the optional `@vscode/windows-process-tree`. */
+/**
+ * Process tree through the optional `@vscode/windows-process-tree` when it is installed, else through a
+ * kernel32 Toolhelp snapshot (koffi), so the shim can always list a helper's descendants.
+ */
 export function createProcessTree(): ProcessTree {
-  return new WindowsProcessTree();
+  return new WindowsProcessTree(() => {
+    try {
+      return loadWindowsProcessTree();
+    } catch {
+      return toolhelpProcessTree();
+    }
+  });
 }
 
 /** Signal range 0..64 passed through; host processes are terminated. */
