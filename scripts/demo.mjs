@@ -6,31 +6,16 @@
 //
 // Needs root (containerd), containerd + ctr, and a build (`bash scripts/demo` does setup + build + this).
 // DIST=<dir> selects another compiled tree than dist/.
-import { execFile, spawn } from "node:child_process";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const DIST = resolve(process.env.DIST ?? join(REPO, "dist"));
-const MARK = "SHIM_RUNHCS_DEMO_MARK";
+const HARNESS = join(DIST, "test/integration/containerd-harness.js");
 const color = process.stdout.isTTY;
 const bold = (s) => (color ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s) => (color ? `\x1b[2m${s}\x1b[0m` : s);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function fail(message) {
   process.stderr.write(`demo: ${message}\n`);
@@ -44,110 +29,32 @@ for (const bin of ["containerd", "ctr"]) {
   const found = (process.env.PATH ?? "").split(":").some((d) => d && existsSync(join(d, bin)));
   if (!found) fail(`${bin} is not installed: run \`bash scripts/setup.sh\``);
 }
-for (const f of ["src/shim/main.js", "test/sim/main.js"]) {
+for (const f of ["src/shim/main.js", "test/sim/main.js", "test/integration/containerd-harness.js"]) {
   if (!existsSync(join(DIST, f))) fail(`${join(DIST, f)} is missing: build first (npx tsc -p tsconfig.json)`);
 }
 
-// ---- a private containerd ------------------------------------------------------------------------------
-const dir = mkdtempSync(join(tmpdir(), "shim-demo-"));
-const address = join(dir, "containerd.sock");
-const rootfs = join(dir, "rootfs");
-const runtime = join(dir, "shim", "bin", "containerd-shim-runhcs-v1");
-mkdirSync(rootfs);
-mkdirSync(join(dir, "sim-state"));
-mkdirSync(join(dir, "shim", "bin"), { recursive: true });
-copyFileSync(join(REPO, "bin", "containerd-shim-runhcs-v1"), runtime);
-symlinkSync(DIST, join(dir, "shim", "dist"));
-writeFileSync(
-  join(dir, "config.toml"),
-  [
-    "version = 2",
-    `root = ${JSON.stringify(join(dir, "root"))}`,
-    `state = ${JSON.stringify(join(dir, "state"))}`,
-    `disabled_plugins = ${JSON.stringify([
-      "io.containerd.grpc.v1.cri",
-      "io.containerd.snapshotter.v1.btrfs",
-      "io.containerd.snapshotter.v1.zfs",
-      "io.containerd.snapshotter.v1.devmapper",
-      "io.containerd.snapshotter.v1.aufs",
-      "io.containerd.internal.v1.tracing",
-      "io.containerd.tracing.processor.v1.otlp",
-    ])}`,
-    "[grpc]",
-    `  address = ${JSON.stringify(address)}`,
-    "[ttrpc]",
-    `  address = ${JSON.stringify(`${address}.ttrpc`)}`,
-    "",
-  ].join("\n"),
-);
-const simBin = join(REPO, "test/sim/bin");
-const env = {
-  ...process.env,
-  PATH: `${simBin}:${process.env.PATH}`,
-  RUNHCS_BINARY: join(simBin, "runhcs"),
-  RUNHCS_SIM_DIST: DIST,
-  RUNHCS_SIM_STATE: join(dir, "sim-state"),
-  [MARK]: dir,
-};
+// The private containerd is the integration tests' own (config, start/stop, ctr, leftover cleanup); the
+// harness takes the repository (bin/, test/sim/bin) from the working directory, as the tests run from it.
+process.chdir(REPO);
+const { EventWatch, PrivateContainerd, sleep } = await import(pathToFileURL(HARNESS).href);
 
-let containerd;
+// containerd starts at once; an interrupt while it starts stops it as soon as it is up (or has failed)
+const starting = PrivateContainerd.start({ prefix: "shim-demo" });
+starting.catch(() => {}); // reported by main()
 let events;
-let cleaning = false;
-
-async function cleanup() {
-  if (cleaning) return;
-  cleaning = true;
-  events?.kill("SIGTERM");
-  if (containerd && containerd.exitCode === null) {
-    const gone = new Promise((r) => containerd.once("exit", r));
-    containerd.kill("SIGTERM");
-    await Promise.race([gone, sleep(10_000)]);
-  }
-  // shims, runhcs helpers and container processes all carry the marker in their environment
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`${MARK}=${dir}`)) {
-        process.kill(pid, "SIGKILL");
-      }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+let stopping;
+function cleanup() {
+  stopping ??= (async () => {
+    await events?.stop();
+    const c = await starting.catch(() => undefined);
+    await c?.stop(); // containerd, then every shim, runhcs helper and container it started; the temp dir
+  })();
+  return stopping;
 }
 
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.once(sig, () => cleanup().then(() => process.exit(130)));
 }
-
-function ctr(args, input) {
-  return new Promise((resolveRun) => {
-    const child = execFile(
-      "ctr",
-      ["--address", address, ...args],
-      { timeout: 60_000, killSignal: "SIGKILL" },
-      (err, stdout, stderr) => {
-        resolveRun({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin.end(input ?? "");
-  });
-}
-
-const run = (id, command, flags = []) => [
-  "run",
-  ...flags,
-  "--runtime",
-  runtime,
-  "--env",
-  `${MARK}=${dir}`,
-  "--rootfs",
-  rootfs,
-  id,
-  ...command,
-];
 
 let stepNo = 0;
 function step(title) {
@@ -166,62 +73,39 @@ function expect(cond, what) {
 
 async function main() {
   step("Start a private containerd 1.6 (its own root, state and sockets in a temp dir)");
-  const logFd = openSync(join(dir, "containerd.log"), "a");
-  containerd = spawn("containerd", ["--config", join(dir, "config.toml")], {
-    env,
-    stdio: ["ignore", logFd, logFd],
-    detached: false, // Ctrl-C reaches containerd as well
-  });
-  closeSync(logFd);
-  for (let i = 0; ; i++) {
-    const v = await ctr(["version"]);
-    if (v.code === 0) {
-      console.log(
-        `   containerd ${/Server:\s*\n\s*Version:\s*(\S+)/.exec(v.stdout)?.[1] ?? "?"} listening on ${address}`,
-      );
-      break;
-    }
-    if (i > 150 || containerd.exitCode !== null)
-      throw new Error(
-        `containerd did not start:\n${readFileSync(join(dir, "containerd.log"), "utf8").slice(-2000)}`,
-      );
-    await sleep(200);
-  }
-  console.log(`   runtime: ${runtime}`);
-  console.log(`   runhcs:  ${env.RUNHCS_BINARY} (simulator: container processes run on this host)`);
+  const c = await starting;
+  const v = await c.ctr(["version"]);
+  const version = /Server:\s*\n\s*Version:\s*(\S+)/.exec(v.stdout)?.[1] ?? "?";
+  console.log(`   containerd ${version} listening on ${c.address}`);
+  console.log(`   runtime: ${c.runtime}`);
+  console.log(`   runhcs:  ${c.env.RUNHCS_BINARY} (simulator: container processes run on this host)`);
 
-  events = spawn("ctr", ["--address", address, "events"], { stdio: ["ignore", "pipe", "ignore"] });
-  let eventText = "";
-  events.stdout.setEncoding("utf8");
-  events.stdout.on("data", (s) => {
-    eventText += s;
-  });
+  events = new EventWatch(c);
   await sleep(300);
 
   step("Run a container that prints a greeting (ctr run --rm)");
-  let r = await ctr(
-    run("demo-echo", ["echo", "Hello from a container started by the TypeScript runhcs shim"], ["--rm"]),
-  );
+  const greeting = "Hello from a container started by the TypeScript runhcs shim";
+  let r = await c.ctr(c.runArgs("demo-echo", ["echo", greeting], ["--rm"]));
   show("run --rm ... demo-echo echo Hello ...", r);
   expect(r.code === 0 && r.stdout.includes("Hello"), "echo");
 
   step("Exit codes travel back: sh -c 'exit 3'");
-  r = await ctr(run("demo-exit", ["sh", "-c", "exit 3"], ["--rm"]));
+  r = await c.ctr(c.runArgs("demo-exit", ["sh", "-c", "exit 3"], ["--rm"]));
   show("run --rm ... demo-exit sh -c 'exit 3'", r);
   expect(r.code === 3, "exit 3");
 
   step("stdin is piped into the container (cat)");
-  r = await ctr(run("demo-cat", ["cat"], ["--rm"]), "typed into stdin\n");
+  r = await c.ctr(c.runArgs("demo-cat", ["cat"], ["--rm"]), { input: "typed into stdin\n" });
   show("run --rm ... demo-cat cat   (stdin: 'typed into stdin')", r);
   expect(r.stdout === "typed into stdin\n", "cat");
 
   step("A long-running container, an exec inside it, its processes, then kill and delete");
-  r = await ctr(run("demo-long", ["sleep", "600"], ["-d"]));
+  r = await c.ctr(c.runArgs("demo-long", ["sleep", "600"], ["-d"]));
   show("run -d ... demo-long sleep 600", r);
   expect(r.code === 0, "run -d");
-  r = await ctr(["task", "ls"]);
+  r = await c.ctr(["task", "ls"]);
   show("task ls", r);
-  r = await ctr([
+  r = await c.ctr([
     "task",
     "exec",
     "--exec-id",
@@ -233,30 +117,30 @@ async function main() {
   ]);
   show("task exec --exec-id hello demo-long sh -c 'echo ...; exit 4'", r);
   expect(r.code === 4 && r.stdout.includes("exec says hi"), "exec");
-  r = await ctr(["task", "ps", "demo-long"]);
+  r = await c.ctr(["task", "ps", "demo-long"]);
   show("task ps demo-long", r);
-  r = await ctr(["task", "pause", "demo-long"]);
+  r = await c.ctr(["task", "pause", "demo-long"]);
   show("task pause demo-long", r);
-  r = await ctr(["task", "ls"]);
+  r = await c.ctr(["task", "ls"]);
   show("task ls", r);
-  r = await ctr(["task", "resume", "demo-long"]);
+  r = await c.ctr(["task", "resume", "demo-long"]);
   show("task resume demo-long", r);
-  r = await ctr(["task", "kill", "-s", "SIGKILL", "demo-long"]);
+  r = await c.ctr(["task", "kill", "-s", "SIGKILL", "demo-long"]);
   show("task kill -s SIGKILL demo-long", r);
   for (let i = 0; i < 100; i++) {
-    r = await ctr(["task", "ls"]);
+    r = await c.ctr(["task", "ls"]);
     if (r.stdout.includes("STOPPED")) break;
     await sleep(100);
   }
   show("task ls", r);
-  r = await ctr(["task", "delete", "demo-long"]);
+  r = await c.ctr(["task", "delete", "demo-long"]);
   show("task delete demo-long", r);
-  r = await ctr(["container", "rm", "demo-long"]);
+  r = await c.ctr(["container", "rm", "demo-long"]);
   show("container rm demo-long", r);
 
   step("The events containerd received from the shim (ctr events)");
   await sleep(500);
-  for (const line of eventText.trim().split("\n")) {
+  for (const line of events.text.trim().split("\n")) {
     const m = /^\S+ \S+ \S+ \S+ (\S+) (\/\S+) (.*)$/.exec(line);
     if (!m?.[2]?.startsWith("/tasks/")) continue;
     let e = {};
@@ -280,17 +164,8 @@ try {
   step("Clean up: stop containerd and every process it started, remove the temp dir");
 } catch (err) {
   console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(
-    dim(
-      `containerd log (tail):\n${(() => {
-        try {
-          return readFileSync(join(dir, "containerd.log"), "utf8").slice(-3000);
-        } catch {
-          return "";
-        }
-      })()}`,
-    ),
-  );
+  const log = (await starting.catch(() => undefined))?.log() ?? "";
+  if (log) console.error(dim(`containerd log (tail):\n${log.slice(-3000)}`));
   code = 1;
 }
 await cleanup();

@@ -47,6 +47,12 @@ export interface Leftovers {
   bundles: string[];
 }
 
+/** How {@link PrivateContainerd.start} names its temp dir. */
+export interface PrivateContainerdOptions {
+  /** Temp dir name prefix (`<prefix>-<pid>-<time>`), so a demo's paths read as the demo's. */
+  prefix?: string;
+}
+
 /** True when this machine can run the private containerd (root, containerd and ctr installed). */
 export function canRunContainerd(): boolean {
   return (
@@ -69,8 +75,8 @@ export class PrivateContainerd {
   #proc: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  private constructor() {
-    this.dir = join(tmpdir(), `shim-it-${process.pid}-${Date.now().toString(36)}`);
+  private constructor(prefix: string) {
+    this.dir = join(tmpdir(), `${prefix}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.address = join(this.dir, "containerd.sock");
     this.ttrpcAddress = `${this.address}.ttrpc`;
@@ -87,8 +93,8 @@ export class PrivateContainerd {
   }
 
   /** Starts a private containerd and waits until `ctr version` answers. */
-  static async start(): Promise<PrivateContainerd> {
-    const c = new PrivateContainerd();
+  static async start(options: PrivateContainerdOptions = {}): Promise<PrivateContainerd> {
+    const c = new PrivateContainerd(options.prefix ?? "shim-it");
     try {
       await c.#launch();
     } catch (err: unknown) {
@@ -317,6 +323,11 @@ export class EventWatch {
     this.#child.stdout?.on("data", (s: string) => {
       this.#text += s;
     });
+  }
+
+  /** Everything `ctr events` printed so far (one event a line). */
+  get text(): string {
+    return this.#text;
   }
 
   /** Event lines for container `id` so far. */
