@@ -19,11 +19,13 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { DeleteResponseSchema } from "../gen/containerd/task/v2/shim_pb.js";
+import { DeleteResponseSchema, Task as TaskV2 } from "../gen/containerd/task/v2/shim_pb.js";
 import { isSafeId, platform, UNKNOWN_EXIT_CODE } from "../platform/index.js";
 import { isNotFound, parsePid, Runhcs } from "../runhcs/index.js";
 import { BUNDLE_FILES } from "../service/task.js";
+import { Client, Code, createClient, StatusError } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
+import { accepts } from "./probe.js";
 import { errorText } from "./ready.js";
 import { removeStaleSocket } from "./stale-socket.js";
 import { START_FILES } from "./start.js";
@@ -78,7 +80,11 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
 
   const address = (await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "")).trim();
   const shimPid = await readPid(join(bundle, START_FILES.pid));
-  if (shimPid && address && (await isServerOf(shimPid, address))) {
+  if (platform.name === "windows") {
+    // No /proc to check a pid's command line; but the pipe name is unique to (namespace, id), so
+    // whatever still answers on it is this task's server: ask it to stop (it flushes events and log).
+    if (address) await shutdownServer(address, flags.id, warn);
+  } else if (shimPid && address && (await isServerOf(shimPid, address))) {
     // containerd gave up on a server that still runs: let it go (it closes its socket itself).
     signals.kill(shimPid, SIGTERM);
   } else if (address) {
@@ -109,6 +115,29 @@ export function encodeDeleteResponse(r: DeleteResult): Uint8Array {
       exitedAt: timestampFromDate(r.exitedAt),
     }),
   );
+}
+
+/** How long delete waits for a server that still answers to acknowledge Shutdown. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+/**
+ * Windows: asks a server that still accepts on `address` to stop (`Shutdown` with `now`: the task is
+ * gone, runhcs delete --force ran above). The server answers, then stops; a closed connection instead of
+ * the answer is fine too.
+ */
+async function shutdownServer(address: string, id: string, warn: (m: string) => void): Promise<void> {
+  if (!(await accepts(address))) return;
+  let client: Client | undefined;
+  try {
+    client = await Client.connect(address, { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    await createClient(client, TaskV2).shutdown({ id, now: true }, { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+  } catch (err: unknown) {
+    if (!(err instanceof StatusError && err.code === Code.Unavailable)) {
+      warn(`shutdown of the running shim server: ${errorText(err)}`);
+    }
+  } finally {
+    client?.close();
+  }
 }
 
 /**
