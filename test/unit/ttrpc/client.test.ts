@@ -8,7 +8,7 @@ import {
 } from "../../../src/ttrpc/envelope.js";
 import { encodeFrame, type Frame, MessageType } from "../../../src/ttrpc/frame.js";
 import { Client, Code, Metadata, Server, StatusError } from "../../../src/ttrpc/index.js";
-import { leakCheck, RawPeer, RawServer, tempSocket } from "./helpers.js";
+import { leakCheck, RawPeer, RawServer, socketPerTest } from "./helpers.js";
 
 function reply(id: number, payload: string, code = 0, message = ""): Buffer {
   const f = encodeResponseFrame(id, code, message, Buffer.from(payload));
@@ -24,18 +24,7 @@ const isCode = (code: Code, message?: string) => (e: unknown) =>
   e instanceof StatusError && e.code === code && (message === undefined || e.message === message);
 
 describe("ttrpc Client", () => {
-  let sock: ReturnType<typeof tempSocket>;
-  let leaks: ReturnType<typeof leakCheck>;
-
-  beforeEach(() => {
-    leaks = leakCheck(["Timeout"]);
-    sock = tempSocket();
-  });
-
-  afterEach(async () => {
-    sock.dispose();
-    await leaks.check();
-  });
+  const sock = socketPerTest();
 
   describe("against a scripted server", () => {
     let raw: RawServer;

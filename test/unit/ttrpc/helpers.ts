@@ -12,6 +12,34 @@ export function tempSocket(): { path: string; dir: string; dispose(): void } {
   return { dir, path: join(dir, "s.sock"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Registers hooks giving each test of the enclosing `describe` a fresh temp socket path and, after the
+ * test, `teardown` (closing what the test opened), removal of the temp dir and a handle-leak check.
+ * Call it before any hook that uses the path; read `.path` inside hooks and tests.
+ */
+export function socketPerTest(teardown?: () => void | Promise<void>): { readonly path: string } {
+  let sock: ReturnType<typeof tempSocket> | undefined;
+  let leaks: ReturnType<typeof leakCheck>;
+  beforeEach(() => {
+    leaks = leakCheck(["Timeout"]);
+    sock = tempSocket();
+  });
+  afterEach(async () => {
+    try {
+      await teardown?.();
+    } finally {
+      sock?.dispose();
+    }
+    await leaks.check();
+  });
+  return {
+    get path() {
+      assert.ok(sock, "socketPerTest: no test is running");
+      return sock.path;
+    },
+  };
+}
+
 /** A raw socket to a ttrpc server with a frame reader. */
 export class RawPeer {
   readonly sock: Socket;

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { Duplex } from "node:stream";
 import { decodeResponse, encodeRequestFrame } from "../../../src/ttrpc/envelope.js";
 import { Client, Code, Server, type StatusError } from "../../../src/ttrpc/index.js";
-import { eventually, leakCheck, RawPeer, tempSocket } from "./helpers.js";
+import { eventually, leakCheck, RawPeer, socketPerTest } from "./helpers.js";
 
 /** A promise plus its resolver, for handlers the test releases explicitly. */
 function gate(): { promise: Promise<void>; open(): void } {
@@ -19,18 +19,7 @@ function gate(): { promise: Promise<void>; open(): void } {
 }
 
 describe("ttrpc Server lifecycle", () => {
-  let sock: ReturnType<typeof tempSocket>;
-  let leaks: ReturnType<typeof leakCheck>;
-
-  beforeEach(() => {
-    leaks = leakCheck(["Timeout"]);
-    sock = tempSocket();
-  });
-
-  afterEach(async () => {
-    sock.dispose();
-    await leaks.check();
-  });
+  const sock = socketPerTest();
 
   it("listens with a unix:// address and removes the socket file on close", async () => {
     const server = new Server();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { decodeResponse, encodeRequestFrame } from "../../../src/ttrpc/envelope.js";
 import { encodeFrame, FRAME_HEADER_BYTES, type Frame, MessageType } from "../../../src/ttrpc/frame.js";
 import { Client, Code, Server, StatusError } from "../../../src/ttrpc/index.js";
-import { leakCheck, RawPeer, tempSocket } from "./helpers.js";
+import { RawPeer, socketPerTest } from "./helpers.js";
 
 function req(id: number, service: string, method: string, payload = Buffer.alloc(0)): Buffer {
   return encodeRequestFrame(id, service, method, payload, 0n, []);
@@ -22,15 +22,16 @@ function status(f: Frame | undefined): {
 }
 
 describe("ttrpc Server protocol", () => {
-  let sock: ReturnType<typeof tempSocket>;
   let server: Server;
   let peer: RawPeer;
-  let leaks: ReturnType<typeof leakCheck>;
   const errors: [unknown, string][] = [];
+  const sock = socketPerTest(async () => {
+    peer.destroy();
+    await server.shutdown();
+    assert.equal(server.connectionCount, 0);
+  });
 
   beforeEach(async () => {
-    leaks = leakCheck(["Timeout"]);
-    sock = tempSocket();
     errors.length = 0;
     server = new Server({ onError: (e, where) => errors.push([e, where]) });
     server.register("test.Echo", {
@@ -52,14 +53,6 @@ describe("ttrpc Server protocol", () => {
     });
     await server.listen(sock.path);
     peer = await RawPeer.connect(sock.path);
-  });
-
-  afterEach(async () => {
-    peer.destroy();
-    await server.shutdown();
-    sock.dispose();
-    assert.equal(server.connectionCount, 0);
-    await leaks.check();
   });
 
   it("answers an OK call with Go's encoding: status `0a 00`, payload omitted when empty", async () => {

@@ -18,7 +18,7 @@ import {
   type ServiceImpl,
   StatusError,
 } from "../../../src/ttrpc/index.js";
-import { leakCheck, tempSocket } from "./helpers.js";
+import { socketPerTest } from "./helpers.js";
 
 /** A stand-in service built at runtime whose messages are the generated ttrpc envelope types. */
 type Stand = GenService<{
@@ -51,22 +51,15 @@ function standInService(): Stand {
 }
 
 describe("ttrpc typed layer", () => {
-  let sock: ReturnType<typeof tempSocket>;
   let server: Server;
   let client: Client;
-  let leaks: ReturnType<typeof leakCheck>;
-
-  beforeEach(async () => {
-    leaks = leakCheck(["Timeout"]);
-    sock = tempSocket();
-    server = new Server();
-  });
-
-  afterEach(async () => {
+  const sock = socketPerTest(async () => {
     client?.close();
     await server.shutdown();
-    sock.dispose();
-    await leaks.check();
+  });
+
+  beforeEach(() => {
+    server = new Server();
   });
 
   it("round-trips typed messages with the generated ttrpc schemas as stand-ins", async () => {
