@@ -4,36 +4,16 @@
  * is the reference.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, Server } from "../../src/ttrpc/index.js";
-import {
-  buildGoPeer,
-  type GoServer,
-  killAllGoPeers,
-  liveGoPeers,
-  runGoClient,
-  startGoServer,
-} from "./go-peer.js";
+import { type GoServer, liveGoPeers, runGoClient, startGoServer } from "./go-peer.js";
 import { assertEchoed, type GoCall, type GoEcho, goClient, sha256, stable } from "./go-results.js";
+import { goPeerSuite } from "./helpers.js";
 import { MAX_MESSAGE, Probe, pattern, TEST_SERVICE, testServiceMethods } from "./test-service.js";
 
 describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
   this.timeout(120_000);
-  let dir: string;
-
-  before(async function () {
-    this.timeout(600_000); // the first build compiles grpc-go and friends
-    await buildGoPeer();
-    dir = await mkdtemp(join(tmpdir(), "ttrpc-go-"));
-  });
-
-  after(async () => {
-    const leaked = await killAllGoPeers();
-    await rm(dir, { recursive: true, force: true });
-    assert.equal(leaked, 0, "Go peer processes were left running");
-  });
+  const suite = goPeerSuite("ttrpc-go-");
 
   describe("Go client → our Server", () => {
     let server: Server;
@@ -42,12 +22,12 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     let reference: GoServer;
 
     before(async () => {
-      ours = join(dir, "ours.sock");
+      ours = join(suite.dir, "ours.sock");
       probe = new Probe();
       server = new Server();
       server.register(TEST_SERVICE, testServiceMethods(probe));
       await server.listen(`unix://${ours}`);
-      reference = await startGoServer(join(dir, "go-reference.sock"));
+      reference = await startGoServer(join(suite.dir, "go-reference.sock"));
     });
 
     after(async () => {
@@ -220,7 +200,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     });
 
     it("graceful shutdown with a call in flight: the call is answered, then the connection closes", async () => {
-      const socket = join(dir, "graceful.sock");
+      const socket = join(suite.dir, "graceful.sock");
       const gracefulProbe = new Probe();
       const graceful = new Server();
       graceful.register(TEST_SERVICE, testServiceMethods(gracefulProbe));
@@ -240,7 +220,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     });
 
     it("server close with a call in flight: the Go client gets ttrpc: closed", async () => {
-      const socket = join(dir, "closing.sock");
+      const socket = join(suite.dir, "closing.sock");
       const closingProbe = new Probe();
       const closing = new Server();
       closing.register(TEST_SERVICE, testServiceMethods(closingProbe));

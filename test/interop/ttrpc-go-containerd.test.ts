@@ -5,8 +5,6 @@
  * by typeurl as containerd's subscribers (CRI) decode events.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
@@ -17,7 +15,6 @@ import { type CreateTaskRequest, Task } from "../../src/gen/containerd/task/v2/s
 import { Status } from "../../src/gen/containerd/types/task/task_pb.js";
 import {
   type CallContext,
-  Client,
   Code,
   createClient,
   registerService,
@@ -25,7 +22,8 @@ import {
   type ServiceImpl,
   StatusError,
 } from "../../src/ttrpc/index.js";
-import { buildGoPeer, type GoServer, killAllGoPeers, runGoClient, startGoServer } from "./go-peer.js";
+import { runGoClient } from "./go-peer.js";
+import { goPeerSuite, goServerWithClient } from "./helpers.js";
 
 interface TaskResult {
   ok: boolean;
@@ -49,19 +47,7 @@ const EXITED_AT = { seconds: 1_700_000_000n, nanos: 123_456_789 };
 
 describe("typed ttrpc with containerd's generated Go Task client and events exchange", function () {
   this.timeout(120_000);
-  let dir: string;
-
-  before(async function () {
-    this.timeout(600_000); // the first build compiles grpc-go and friends
-    await buildGoPeer();
-    dir = await mkdtemp(join(tmpdir(), "ttrpc-containerd-"));
-  });
-
-  after(async () => {
-    const leaked = await killAllGoPeers();
-    await rm(dir, { recursive: true, force: true });
-    assert.equal(leaked, 0, "Go peer processes were left running");
-  });
+  const suite = goPeerSuite("ttrpc-containerd-");
 
   it("containerd's Task client → our typed Task server: messages, errdefs and Unimplemented", async () => {
     const seen: { create?: CreateTaskRequest; namespace?: string | undefined } = {};
@@ -91,7 +77,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
     };
     const server = new Server();
     registerService(server, Task, impl);
-    const socket = join(dir, "task.sock");
+    const socket = join(suite.dir, "task.sock");
     await server.listen(`unix://${socket}`);
     try {
       const got = await (await runGoClient<Record<string, TaskResult>>(socket, "task")).result;
@@ -145,18 +131,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
   });
 
   describe("our typed Events client → containerd's Events service and exchange", () => {
-    let go: GoServer;
-    let client: Client;
-
-    before(async () => {
-      go = await startGoServer(join(dir, "events.sock"), { mode: "events-server" });
-      client = await Client.connect(`unix://${go.socket}`);
-    });
-
-    after(async () => {
-      client?.close();
-      await go?.stop();
-    });
+    const peer = goServerWithClient(suite, "events.sock", { mode: "events-server" });
 
     const exit = create(TaskExitSchema, {
       containerId: "abc",
@@ -174,7 +149,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
     });
 
     it("a TaskExit with containerd's bare type URL reaches subscribers decoded", async () => {
-      const events = createClient(client, Events);
+      const events = createClient(peer.client, Events);
       await events.forward(
         envelope("/tasks/exit", {
           typeUrl: "containerd.events.TaskExit",
@@ -182,7 +157,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
         }),
         { metadata: [["containerd-namespace-ttrpc", "default"]] },
       );
-      const got = (await go.waitForRecord((r) => (r as Forwarded).topic === "/tasks/exit")) as Forwarded;
+      const got = (await peer.go.waitForRecord((r) => (r as Forwarded).topic === "/tasks/exit")) as Forwarded;
       assert.deepEqual(got, {
         topic: "/tasks/exit",
         namespace: "default",
@@ -200,9 +175,9 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
 
     it("anyPack's type.googleapis.com/ prefix is NOT decodable by containerd 1.6 subscribers", async () => {
       // Pins why the shim's publisher must write bare type URLs (typeurl v1 looks names up as is).
-      const events = createClient(client, Events);
+      const events = createClient(peer.client, Events);
       await events.forward(envelope("/tasks/exit-prefixed", anyPack(TaskExitSchema, exit)));
-      const got = (await go.waitForRecord(
+      const got = (await peer.go.waitForRecord(
         (r) => (r as Forwarded).topic === "/tasks/exit-prefixed",
       )) as Forwarded;
       assert.equal(got.typeUrl, "type.googleapis.com/containerd.events.TaskExit");
@@ -211,7 +186,7 @@ describe("typed ttrpc with containerd's generated Go Task client and events exch
     });
 
     it("containerd's validation errors come back as statuses (empty namespace → InvalidArgument)", async () => {
-      const events = createClient(client, Events);
+      const events = createClient(peer.client, Events);
       const value = toBinary(TaskExitSchema, exit);
       await assert.rejects(
         events.forward(envelope("/tasks/exit", { typeUrl: "containerd.events.TaskExit", value }, "")),

@@ -3,46 +3,22 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, Code, Metadata } from "../../src/ttrpc/index.js";
-import { buildGoPeer, type GoServer, killAllGoPeers, liveGoPeers, startGoServer } from "./go-peer.js";
+import { liveGoPeers, startGoServer } from "./go-peer.js";
 import { json, parse, rejection, sha256 } from "./go-results.js";
+import { goPeerSuite, goServerWithClient } from "./helpers.js";
 import { MAX_MESSAGE, pattern, TEST_SERVICE } from "./test-service.js";
 
 describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
   this.timeout(120_000);
-  let dir: string;
-
-  before(async function () {
-    this.timeout(600_000); // the first build compiles grpc-go and friends
-    await buildGoPeer();
-    dir = await mkdtemp(join(tmpdir(), "ttrpc-go-"));
-  });
-
-  after(async () => {
-    const leaked = await killAllGoPeers();
-    await rm(dir, { recursive: true, force: true });
-    assert.equal(leaked, 0, "Go peer processes were left running");
-  });
+  const suite = goPeerSuite("ttrpc-go-");
 
   describe("our Client → Go server", () => {
-    let go: GoServer;
-    let client: Client;
-
-    before(async () => {
-      go = await startGoServer(join(dir, "go.sock"));
-      client = await Client.connect(`unix://${go.socket}`);
-    });
-
-    after(async () => {
-      client?.close();
-      await go?.stop();
-    });
+    const peer = goServerWithClient(suite, "go.sock");
 
     const call = (method: string, req: Uint8Array, opts?: Parameters<Client["call"]>[3]) =>
-      client.call(TEST_SERVICE, method, req, opts);
+      peer.client.call(TEST_SERVICE, method, req, opts);
 
     it("unary: Echo of 0 B to 64 KiB returns the same bytes", async () => {
       for (const n of [0, 1, 64, 1000, 65536]) {
@@ -91,7 +67,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       assert.deepEqual([plain.code, plain.message], [Code.Unknown, "plain failure"]);
       const nf = await rejection(call("Fail", json({ errdefs: "NotFound", message: "thing abc" })));
       assert.deepEqual([nf.code, nf.message], [Code.NotFound, "thing abc: not found"]);
-      const svc = await rejection(client.call("ttrpc.interop.v1.Nope", "Echo", new Uint8Array()));
+      const svc = await rejection(peer.client.call("ttrpc.interop.v1.Nope", "Echo", new Uint8Array()));
       assert.deepEqual([svc.code, svc.message], [Code.Unimplemented, "service ttrpc.interop.v1.Nope"]);
       const method = await rejection(call("Nope", new Uint8Array()));
       assert.deepEqual([method.code, method.message], [Code.Unimplemented, "method Nope"]);
@@ -142,7 +118,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       // Request = service (2+21) + method (2+4) + payload (1+4+n): a frame of exactly 4 MiB.
       const exact = randomBytes(MAX_MESSAGE - 34);
       assert.equal(sha256(await call("Echo", exact)), sha256(exact));
-      assert.equal(go.stderr(), "", "the Go server logged an error");
+      assert.equal(peer.go.stderr(), "", "the Go server logged an error");
     });
 
     it("oversized response from Go: ResourceExhausted like Go's client would say, connection kept", async () => {
@@ -157,7 +133,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     });
 
     it("Go server killed with a call in flight: Unavailable ttrpc: closed, and closed resolves", async () => {
-      const doomed = await startGoServer(join(dir, "doomed.sock"));
+      const doomed = await startGoServer(join(suite.dir, "doomed.sock"));
       const c = await Client.connect(`unix://${doomed.socket}`);
       try {
         const pending = rejection(c.call(TEST_SERVICE, "Sleep", json({ ms: 30_000, tag: "doomed" })));
