@@ -14,31 +14,11 @@ import { resizeTtyArgs } from "../../../src/runhcs/resize-tty.js";
 import { resumeArgs } from "../../../src/runhcs/resume.js";
 import { startArgs } from "../../../src/runhcs/start.js";
 import { stateArgs } from "../../../src/runhcs/state.js";
-
-const PIPE = "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\runhcs-shim-log-c1";
+import { everyGlobal, everyGlobalArgv, SHIM_LOG_PIPE as PIPE } from "./fixtures.js";
 
 describe("runhcs args", () => {
   it("globalArgs emits debug, log, log-format, owner, root in go-runhcs order", () => {
-    assert.deepEqual(
-      globalArgs({
-        root: "reg",
-        owner: "containerd-runhcs-shim-v1",
-        logFormat: "json",
-        log: "r.log",
-        debug: true,
-      }),
-      [
-        "--debug",
-        "--log",
-        resolve("r.log"),
-        "--log-format",
-        "json",
-        "--owner",
-        "containerd-runhcs-shim-v1",
-        "--root",
-        "reg",
-      ],
-    );
+    assert.deepEqual(globalArgs(everyGlobal("r.log")), everyGlobalArgv("r.log"));
   });
 
   it("globalArgs omits unset and empty flags", () => {

@@ -8,8 +8,8 @@ import { readPidFile } from "../../../src/runhcs/pid-file.js";
 import { Runhcs, type RunhcsOptions } from "../../../src/runhcs/runhcs.js";
 import { fakeRunhcsBinary, readRecords } from "../../fakes/runhcs/fake.js";
 import { RecordingRunner } from "../../fakes/runhcs/recording-runner.js";
+import { everyGlobal, everyGlobalArgv, SHIM_LOG_PIPE as PIPE } from "./fixtures.js";
 
-const PIPE = "\\\\.\\pipe\\ProtectedPrefix\\Administrators\\runhcs-shim-log-c1";
 const STATE = {
   ociVersion: "1.0.1",
   id: "c1",
@@ -52,24 +52,8 @@ describe("Runhcs client (fake runhcs process)", () => {
 
   it("passes the exact argv of every subcommand, global flags first", async () => {
     const log = join(dir, "runhcs.log");
-    const opts = {
-      debug: true,
-      log,
-      logFormat: "json",
-      owner: "containerd-runhcs-shim-v1",
-      root: "reg",
-    } as const;
-    const g = [
-      "--debug",
-      "--log",
-      log,
-      "--log-format",
-      "json",
-      "--owner",
-      "containerd-runhcs-shim-v1",
-      "--root",
-      "reg",
-    ];
+    const opts = everyGlobal(log);
+    const g = everyGlobalArgv(log);
     const r = client({}, opts);
     await r.create({
       id: "c1",
