@@ -21,39 +21,28 @@ import {
   delay,
   errnoCode,
   guardErrors,
+  type OpenerTiming,
   openAppendFile,
+  openerTiming,
   openFd,
-  UPSTREAM_OPEN_TIMEOUT_MS,
-  UPSTREAM_RETRY_DELAY_MS,
   type UpstreamOpener,
+  type UpstreamOpenerOptions,
   type UpstreamTarget,
   upstreamError,
 } from "./upstream.js";
 
-/** Tunables, injectable for tests. */
-export interface PosixOpenerOptions {
-  /** How long to wait for containerd's reader on a stdout/stderr FIFO (ENXIO). */
-  timeoutMs?: number;
-  retryDelayMs?: number;
-}
+/** The FIFO-based opener's tunables (the shared {@link UpstreamOpenerOptions}). */
+export type PosixOpenerOptions = UpstreamOpenerOptions;
 
 /** Creates the FIFO-based {@link UpstreamOpener}. */
-export function createPosixOpener(options: PosixOpenerOptions = {}): UpstreamOpener {
-  return new PosixOpener(
-    options.timeoutMs ?? UPSTREAM_OPEN_TIMEOUT_MS,
-    options.retryDelayMs ?? UPSTREAM_RETRY_DELAY_MS,
-  );
+export function createPosixOpener(options: UpstreamOpenerOptions = {}): UpstreamOpener {
+  return new PosixOpener(openerTiming(options));
 }
 
 class PosixOpener implements UpstreamOpener {
   readonly flavor = "posix" as const;
-  readonly #timeoutMs: number;
-  readonly #retryDelayMs: number;
 
-  constructor(timeoutMs: number, retryDelayMs: number) {
-    this.#timeoutMs = timeoutMs;
-    this.#retryDelayMs = retryDelayMs;
-  }
+  constructor(private readonly timing: OpenerTiming) {}
 
   async openReader(target: UpstreamTarget, role: StdioRole): Promise<Readable> {
     const fifo = fifoPath(target, role);
@@ -69,7 +58,7 @@ class PosixOpener implements UpstreamOpener {
   async openWriter(target: UpstreamTarget, role: StdioRole): Promise<Writable> {
     if (target.kind === "file") return openAppendFile(target.path, role);
     const fifo = fifoPath(target, role);
-    const deadline = Date.now() + this.#timeoutMs;
+    const deadline = Date.now() + this.timing.timeoutMs;
     for (;;) {
       try {
         const fd = await openFd(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
@@ -79,7 +68,7 @@ class PosixOpener implements UpstreamOpener {
           throw e instanceof InvalidArgumentError ? e : upstreamError(role, fifo, e);
         if (Date.now() >= deadline) throw upstreamError(role, fifo, e, true);
       }
-      await delay(this.#retryDelayMs);
+      await delay(this.timing.retryDelayMs);
     }
   }
 }

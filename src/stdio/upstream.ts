@@ -35,6 +35,25 @@ export const UPSTREAM_OPEN_TIMEOUT_MS = 3000;
 /** Pause between attempts while waiting for containerd's side. */
 export const UPSTREAM_RETRY_DELAY_MS = 10;
 
+/** An opener's tunables, injectable for tests. */
+export interface UpstreamOpenerOptions {
+  /** How long to wait for containerd's side of one endpoint, all attempts together. */
+  timeoutMs?: number;
+  /** Pause between attempts. */
+  retryDelayMs?: number;
+}
+
+/** {@link UpstreamOpenerOptions} with the defaults filled in, as openers keep them. */
+export type OpenerTiming = Required<UpstreamOpenerOptions>;
+
+/** Fills in {@link UPSTREAM_OPEN_TIMEOUT_MS} and {@link UPSTREAM_RETRY_DELAY_MS} where not given. */
+export function openerTiming(options: UpstreamOpenerOptions = {}): OpenerTiming {
+  return {
+    timeoutMs: options.timeoutMs ?? UPSTREAM_OPEN_TIMEOUT_MS,
+    retryDelayMs: options.retryDelayMs ?? UPSTREAM_RETRY_DELAY_MS,
+  };
+}
+
 /**
  * The error for an upstream that could not be opened, worded like the Go shim
  * (`failed to connect to upstream IO: failed to connect to <name>`), classed by cause:

@@ -14,10 +14,11 @@ import {
   delay,
   errnoCode,
   guardErrors,
+  type OpenerTiming,
   openAppendFile,
-  UPSTREAM_OPEN_TIMEOUT_MS,
-  UPSTREAM_RETRY_DELAY_MS,
+  openerTiming,
   type UpstreamOpener,
+  type UpstreamOpenerOptions,
   type UpstreamTarget,
   upstreamError,
 } from "./upstream.js";
@@ -25,30 +26,18 @@ import {
 /** Errors meaning "the server side is not ready yet": worth another attempt before the deadline. */
 const RETRYABLE = new Set(["ENOENT", "ECONNREFUSED", "EBUSY", "EAGAIN"]);
 
-/** Tunables, injectable for tests. */
-export interface WindowsOpenerOptions {
-  /** Overall time allowed per pipe (all attempts together). */
-  timeoutMs?: number;
-  retryDelayMs?: number;
-}
+/** The named-pipe opener's tunables (the shared {@link UpstreamOpenerOptions}). */
+export type WindowsOpenerOptions = UpstreamOpenerOptions;
 
 /** Creates the named-pipe {@link UpstreamOpener}. */
-export function createWindowsOpener(options: WindowsOpenerOptions = {}): UpstreamOpener {
-  return new WindowsOpener(
-    options.timeoutMs ?? UPSTREAM_OPEN_TIMEOUT_MS,
-    options.retryDelayMs ?? UPSTREAM_RETRY_DELAY_MS,
-  );
+export function createWindowsOpener(options: UpstreamOpenerOptions = {}): UpstreamOpener {
+  return new WindowsOpener(openerTiming(options));
 }
 
 class WindowsOpener implements UpstreamOpener {
   readonly flavor = "windows" as const;
-  readonly #timeoutMs: number;
-  readonly #retryDelayMs: number;
 
-  constructor(timeoutMs: number, retryDelayMs: number) {
-    this.#timeoutMs = timeoutMs;
-    this.#retryDelayMs = retryDelayMs;
-  }
+  constructor(private readonly timing: OpenerTiming) {}
 
   openReader(target: UpstreamTarget, role: StdioRole): Promise<Readable> {
     return this.#dial(target.path, role);
@@ -60,15 +49,15 @@ class WindowsOpener implements UpstreamOpener {
   }
 
   async #dial(pipe: string, role: StdioRole): Promise<net.Socket> {
-    const deadline = Date.now() + this.#timeoutMs;
+    const deadline = Date.now() + this.timing.timeoutMs;
     for (;;) {
       const left = deadline - Date.now();
       const r = await connectOnce(pipe, Math.max(left, 1));
       if (r.socket) return r.socket;
       if (r.timedOut) throw upstreamError(role, pipe, r.error, true);
       if (!RETRYABLE.has(errnoCode(r.error) ?? "")) throw upstreamError(role, pipe, r.error);
-      if (Date.now() + this.#retryDelayMs >= deadline) throw upstreamError(role, pipe, r.error, true);
-      await delay(this.#retryDelayMs);
+      if (Date.now() + this.timing.retryDelayMs >= deadline) throw upstreamError(role, pipe, r.error, true);
+      await delay(this.timing.retryDelayMs);
     }
   }
 }
