@@ -11,6 +11,15 @@ import { assertEchoed, type GoCall, type GoEcho, goClient, sha256, stable } from
 import { goPeerSuite } from "./helpers.js";
 import { MAX_MESSAGE, Probe, pattern, TEST_SERVICE, testServiceMethods } from "./test-service.js";
 
+/** Our Server with the test service on `socket`, and the probe recording the calls it serves. */
+async function serveTestService(socket: string): Promise<{ server: Server; probe: Probe }> {
+  const probe = new Probe();
+  const server = new Server();
+  server.register(TEST_SERVICE, testServiceMethods(probe));
+  await server.listen(`unix://${socket}`);
+  return { server, probe };
+}
+
 describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
   this.timeout(120_000);
   const suite = goPeerSuite("ttrpc-go-");
@@ -23,10 +32,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
 
     before(async () => {
       ours = join(suite.dir, "ours.sock");
-      probe = new Probe();
-      server = new Server();
-      server.register(TEST_SERVICE, testServiceMethods(probe));
-      await server.listen(`unix://${ours}`);
+      ({ server, probe } = await serveTestService(ours));
       reference = await startGoServer(join(suite.dir, "go-reference.sock"));
     });
 
@@ -201,10 +207,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
 
     it("graceful shutdown with a call in flight: the call is answered, then the connection closes", async () => {
       const socket = join(suite.dir, "graceful.sock");
-      const gracefulProbe = new Probe();
-      const graceful = new Server();
-      graceful.register(TEST_SERVICE, testServiceMethods(gracefulProbe));
-      await graceful.listen(`unix://${socket}`);
+      const { server: graceful, probe: gracefulProbe } = await serveTestService(socket);
       try {
         const run = await runGoClient<{ inFlight: GoCall; later: GoCall }>(socket, "graceful");
         await gracefulProbe.waitFor((c) => c.tag === "graceful");
@@ -221,10 +224,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
 
     it("server close with a call in flight: the Go client gets ttrpc: closed", async () => {
       const socket = join(suite.dir, "closing.sock");
-      const closingProbe = new Probe();
-      const closing = new Server();
-      closing.register(TEST_SERVICE, testServiceMethods(closingProbe));
-      await closing.listen(`unix://${socket}`);
+      const { server: closing, probe: closingProbe } = await serveTestService(socket);
       try {
         const run = await runGoClient<GoCall>(socket, "closed");
         await closingProbe.waitFor((c) => c.tag === "closed");
