@@ -12,7 +12,7 @@ import { createWindowsOpener } from "./windows-opener.js";
 import { createWindowsPipes } from "./windows-pipes.js";
 
 export type { ChildPipeFactory, ChildPipes, ChildStdio, PipeUse } from "./child-pipes.js";
-export { createPosixOpener, type PosixOpenerOptions } from "./posix-opener.js";
+export { createPosixOpener } from "./posix-opener.js";
 export { createPosixPipes } from "./posix-pipes.js";
 export {
   createProcessIO,
@@ -21,8 +21,13 @@ export {
   type ProcessIORequest,
 } from "./process-io.js";
 export { type PathFlavor, parseStdioTarget, type StdioRole, type StdioTarget } from "./target.js";
-export { UPSTREAM_OPEN_TIMEOUT_MS, type UpstreamOpener, type UpstreamTarget } from "./upstream.js";
-export { createWindowsOpener, type WindowsOpenerOptions } from "./windows-opener.js";
+export {
+  UPSTREAM_OPEN_TIMEOUT_MS,
+  type UpstreamOpener,
+  type UpstreamOpenerOptions,
+  type UpstreamTarget,
+} from "./upstream.js";
+export { createWindowsOpener } from "./windows-opener.js";
 export { createWindowsPipes } from "./windows-pipes.js";
 
 /** The opener and pipe factory for this platform. */

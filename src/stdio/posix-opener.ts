@@ -31,9 +31,6 @@ import {
   upstreamError,
 } from "./upstream.js";
 
-/** The FIFO-based opener's tunables (the shared {@link UpstreamOpenerOptions}). */
-export type PosixOpenerOptions = UpstreamOpenerOptions;
-
 /** Creates the FIFO-based {@link UpstreamOpener}. */
 export function createPosixOpener(options: UpstreamOpenerOptions = {}): UpstreamOpener {
   return new PosixOpener(openerTiming(options));

@@ -26,9 +26,6 @@ import {
 /** Errors meaning "the server side is not ready yet": worth another attempt before the deadline. */
 const RETRYABLE = new Set(["ENOENT", "ECONNREFUSED", "EBUSY", "EAGAIN"]);
 
-/** The named-pipe opener's tunables (the shared {@link UpstreamOpenerOptions}). */
-export type WindowsOpenerOptions = UpstreamOpenerOptions;
-
 /** Creates the named-pipe {@link UpstreamOpener}. */
 export function createWindowsOpener(options: UpstreamOpenerOptions = {}): UpstreamOpener {
   return new WindowsOpener(openerTiming(options));
