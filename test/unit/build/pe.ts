@@ -25,6 +25,10 @@ export interface PeHeaders {
   }[];
   /** Data directory 2 (resource table): RVA and size. */
   resources: { rva: number; size: number };
+  /** Data directory 4 (Authenticode certificate table): a file offset and size. */
+  certificates: { offset: number; size: number };
+  /** The optional header's CheckSum field. */
+  checksum: number;
 }
 
 /** Parses the DOS stub pointer, the COFF header, the optional header and the section table. */
@@ -41,6 +45,8 @@ export function peHeaders(file: Buffer): PeHeaders {
   const subsystem = file.readUInt16LE(opt + 68);
   const dataDirs = opt + (optionalMagic === PE32_PLUS ? 112 : 96);
   const resources = { rva: file.readUInt32LE(dataDirs + 16), size: file.readUInt32LE(dataDirs + 20) };
+  const certificates = { offset: file.readUInt32LE(dataDirs + 32), size: file.readUInt32LE(dataDirs + 36) };
+  const checksum = file.readUInt32LE(opt + 64);
   const sections = [];
   for (let i = 0, at = opt + optionalSize; i < sectionCount; i++, at += 40) {
     sections.push({
@@ -51,7 +57,7 @@ export function peHeaders(file: Buffer): PeHeaders {
       rawOffset: file.readUInt32LE(at + 20),
     });
   }
-  return { peOffset, machine, optionalMagic, subsystem, sections, resources };
+  return { peOffset, machine, optionalMagic, subsystem, sections, resources, certificates, checksum };
 }
 
 function rvaToOffset(h: PeHeaders, rva: number): number {
