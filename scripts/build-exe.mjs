@@ -18,9 +18,19 @@
 // Options: --force (rebuild)  --targets linux-x64,win32-x64  --code-cache on|off  --out <dir> (default build)
 //          --quiet
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bundleShim } from "./build-exe/bundle.mjs";
 import { packageFile } from "./build-exe/fetch.mjs";
@@ -28,7 +38,7 @@ import { withLock } from "./build-exe/lock.mjs";
 import { fixChecksum, stripSignature } from "./build-exe/pe-fix.mjs";
 import { runNode } from "./build-exe/run.mjs";
 
-const root = resolve(new URL("..", import.meta.url).pathname);
+const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const NAME = "containerd-shim-runhcs-v1";
 /** The fuse Node's SEA loader checks (postject flips its `:0` to `:1`). Keep out of the bundled code. */
 const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
@@ -72,6 +82,18 @@ const out = resolve(root, opts.out);
 const seaDir = join(out, ".sea");
 const stampFile = join(out, ".build-exe.json");
 const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+
+/** This script, its helpers and postject: a change to any of them rebuilds. */
+function toolsHash() {
+  const helpers = join(root, "scripts", "build-exe");
+  const files = [fileURLToPath(import.meta.url), join(root, "node_modules", "postject", "package.json")];
+  files.push(
+    ...readdirSync(helpers)
+      .sort()
+      .map((f) => join(helpers, f)),
+  );
+  return sha256(files.map((f) => sha256(readFileSync(f))).join());
+}
 
 function checkPrerequisites(targets) {
   const [major, minor] = process.versions.node.split(".").map(Number);
@@ -125,7 +147,7 @@ async function buildTarget(target, bundle, stamp) {
       koffi: sha256(readFileSync(koffi)),
       codeCache,
       assetKey,
-      script: sha256(readFileSync(new URL(import.meta.url))),
+      tools: toolsHash(),
     }),
   );
   const exe = join(out, t.exe);

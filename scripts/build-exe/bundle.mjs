@@ -7,9 +7,10 @@
 // Any esbuild warning fails the build: a warning here means something would break at run time.
 import { createHash } from "node:crypto";
 import { join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const here = new URL(".", import.meta.url).pathname;
+const here = fileURLToPath(new URL(".", import.meta.url));
 
 /** Bundles the shim; resolves with { code, hash, inputs }. Throws with esbuild's messages on problems. */
 export async function bundleShim(root) {

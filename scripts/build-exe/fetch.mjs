@@ -31,14 +31,18 @@ export async function packageFile(cacheDir, name, version, file, log) {
     log(`downloading ${name}@${version} (npm pack)`);
     const [cmd, ...lead] = npmCommand();
     try {
-      await execFileP(cmd, [...lead, "pack", `${name}@${version}`, "--pack-destination", tmp, "--silent"], {
-        cwd: tmp,
-        maxBuffer: 16 << 20,
-      });
+      await execFileP(
+        cmd,
+        [...lead, "pack", `${name}@${version}`, "--pack-destination", tmp, "--loglevel=error"],
+        {
+          cwd: tmp,
+          maxBuffer: 16 << 20,
+        },
+      );
     } catch (err) {
       const why = String(err.stderr ?? err.message)
         .split("\n")
-        .filter((l) => l && !l.includes("Unknown user config"))
+        .filter((l) => l.trim() && !l.includes("Unknown user config") && !l.includes("complete log"))
         .slice(0, 5)
         .join("\n  ");
       throw new Error(`cannot download ${name}@${version} from the npm registry:\n  ${why}`);
