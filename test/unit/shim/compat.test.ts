@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { OptionsSchema } from "../../../src/gen/containerd/runhcs/v1/runhcs_pb.js";
@@ -59,6 +59,13 @@ describe("shim start stdin (compat)", () => {
       () => parseStartInput(new Uint8Array([0xff, 0xff, 0xff])),
       /neither runtime options nor bootstrap/,
     );
+  });
+
+  it("readAll of a stream that never ends → a clear error after the bound, not a hang", async () => {
+    const open = new PassThrough();
+    open.write(Buffer.alloc(3));
+    await assert.rejects(readAll(open, 100, 50), /stdin did not end within 50 ms/);
+    open.destroy();
   });
 
   it("readAll over the cap → error", async () => {
