@@ -20,7 +20,7 @@
 // sockets go to /run/containerd/s like containerd's). From scripts/bench.mjs: `benchShim(options)` resolves
 // with the table text.
 import { execFile, spawn } from "node:child_process";
-import { constants, copyFileSync, mkdirSync, openSync, readFileSync, symlinkSync } from "node:fs";
+import { constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync } from "node:fs";
 import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -37,7 +37,14 @@ const NAMESPACE = "bench";
 const progress = (msg) => process.stderr.write(`bench-shim: ${msg}\n`);
 
 const SHIMS = {
-  go: { label: "containerd-shim-runc-v2 (Go)", prepare: async () => [GO_SHIM] },
+  go: {
+    label: "containerd-shim-runc-v2 (Go)",
+    prepare: async () => {
+      if (!existsSync(GO_SHIM))
+        throw new Error(`${GO_SHIM} is missing (Debian containerd; or --shims sea,node)`);
+      return [GO_SHIM];
+    },
+  },
   sea: { label: "ours: SEA build/", prepare: () => prepareSea("build") },
   "sea-cc": { label: "ours: SEA, code cache", prepare: () => prepareSea("build/bench-cc-on", "on") },
   "sea-nocc": { label: "ours: SEA, no code cache", prepare: () => prepareSea("build/bench-cc-off", "off") },
