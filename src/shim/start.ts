@@ -12,6 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { isSea } from "node:sea";
 import type { Readable } from "node:stream";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
 import { platform } from "../platform/index.js";
@@ -79,7 +80,7 @@ function spawnServer(
   bundle: string,
   command: readonly string[] | undefined,
 ): ChildProcess {
-  const [exe, ...lead] = command ?? [process.execPath, ...process.execArgv, process.argv[1] ?? ""];
+  const [exe, ...lead] = command ?? selfCommand();
   const args = [
     ...lead,
     "-namespace",
@@ -160,4 +161,12 @@ async function killServer(child: ChildProcess): Promise<void> {
     return; // already gone
   }
   await gone;
+}
+
+/**
+ * How to run this program again: node with its flags and the script, or, in a single executable
+ * (where Node repeats the executable as argv[1] and there is no script), the executable alone.
+ */
+function selfCommand(): string[] {
+  return isSea() ? [process.execPath] : [process.execPath, ...process.execArgv, process.argv[1] ?? ""];
 }
