@@ -33,6 +33,8 @@ const { values: opts, positionals } = parseArgs({
     concurrency: { type: "string", default: "1,16,64" },
     pairs: { type: "string", default: "go-go,go-ours,ours-ours,ours-go" },
     prof: { type: "string" },
+    runs: { type: "string", default: "10" },
+    shims: { type: "string", default: "go,sea,node" },
   },
 });
 
@@ -224,9 +226,14 @@ async function benchTtrpc() {
   }
 }
 
-/** Every section: name → { title, run }. Add new ones here (e.g. shim start latency, RSS). */
+/** Every section: name → { title, run }. */
 const SECTIONS = {
   ttrpc: { title: "ttrpc: our implementation vs containerd's Go ttrpc v1.1.1", run: benchTtrpc },
+  shim: {
+    title: "shim start latency and idle RSS: ours (single executable, node bin/) vs containerd-shim-runc-v2",
+    run: async () =>
+      (await import("./bench-shim.mjs")).benchShim({ runs: Number(opts.runs), shims: list(opts.shims) }),
+  },
 };
 
 const selected = positionals.length > 0 ? positionals : Object.keys(SECTIONS);
