@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -51,6 +52,8 @@ export interface Leftovers {
 export interface PrivateContainerdOptions {
   /** Temp dir name prefix (`<prefix>-<pid>-<time>`), so a demo's paths read as the demo's. */
   prefix?: string;
+  /** An executable to use as the runtime instead of bin/ over DIST (e.g. the single executable). */
+  shim?: string;
 }
 
 /** True when this machine can run the private containerd (root, containerd and ctr installed). */
@@ -75,7 +78,7 @@ export class PrivateContainerd {
   #proc: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  private constructor(prefix: string) {
+  private constructor(prefix: string, shim: string | undefined) {
     this.dir = join(tmpdir(), `${prefix}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.address = join(this.dir, "containerd.sock");
@@ -87,14 +90,19 @@ export class PrivateContainerd {
     const shimRoot = join(this.dir, "shim");
     mkdirSync(join(shimRoot, "bin"), { recursive: true });
     this.runtime = join(shimRoot, "bin", "containerd-shim-runhcs-v1");
-    copyFileSync(join(REPO, "bin", "containerd-shim-runhcs-v1"), this.runtime);
-    symlinkSync(DIST, join(shimRoot, "dist"));
+    if (shim) {
+      copyFileSync(shim, this.runtime);
+      chmodSync(this.runtime, 0o755);
+    } else {
+      copyFileSync(join(REPO, "bin", "containerd-shim-runhcs-v1"), this.runtime);
+      symlinkSync(DIST, join(shimRoot, "dist"));
+    }
     writeFileSync(join(this.dir, "config.toml"), this.#config());
   }
 
   /** Starts a private containerd and waits until `ctr version` answers. */
   static async start(options: PrivateContainerdOptions = {}): Promise<PrivateContainerd> {
-    const c = new PrivateContainerd(options.prefix ?? "shim-it");
+    const c = new PrivateContainerd(options.prefix ?? "shim-it", options.shim);
     try {
       await c.#launch();
     } catch (err: unknown) {
