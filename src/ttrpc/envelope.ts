@@ -148,6 +148,14 @@ function strField(len: number): number {
   return len === 0 ? 0 : 1 + varintSize(len) + len;
 }
 
+/** Writes a string field (`tag`, length, UTF-8 of `len` bytes) unless empty; returns the next offset. */
+function writeStrField(buf: Buffer, at: number, tag: number, s: string, len: number): number {
+  if (len === 0) return at;
+  buf[at++] = tag;
+  at = writeVarint(buf, at, len);
+  return at + buf.write(s, at, len, "utf8");
+}
+
 /** Encodes a unary Request frame (header + `ttrpc.Request`, fields in number order) into one buffer. */
 export function encodeRequestFrame(
   streamId: number,
@@ -173,16 +181,8 @@ export function encodeRequestFrame(
   const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
   writeFrameHeader(head, 0, size, streamId, MessageType.Request, 0);
   let at = FRAME_HEADER_BYTES;
-  if (sLen > 0) {
-    head[at++] = 0x0a;
-    at = writeVarint(head, at, sLen);
-    at += head.write(service, at, sLen, "utf8");
-  }
-  if (mLen > 0) {
-    head[at++] = 0x12;
-    at = writeVarint(head, at, mLen);
-    at += head.write(method, at, mLen, "utf8");
-  }
+  at = writeStrField(head, at, 0x0a, service, sLen);
+  at = writeStrField(head, at, 0x12, method, mLen);
   if (pLen > 0) {
     head[at++] = 0x1a;
     at = writeVarint(head, at, pLen);
@@ -200,16 +200,8 @@ export function encodeRequestFrame(
     const inner = md[i++]!;
     head[at++] = 0x2a;
     at = writeVarint(head, at, inner);
-    if (kl > 0) {
-      head[at++] = 0x0a;
-      at = writeVarint(head, at, kl);
-      at += head.write(k, at, kl, "utf8");
-    }
-    if (vl > 0) {
-      head[at++] = 0x12;
-      at = writeVarint(head, at, vl);
-      at += head.write(v, at, vl, "utf8");
-    }
+    at = writeStrField(head, at, 0x0a, k, kl);
+    at = writeStrField(head, at, 0x12, v, vl);
   }
   return head;
 }
@@ -241,11 +233,7 @@ export function encodeResponseFrame(
     head[at++] = 0x08;
     at = code < 0 ? writeVarint64(head, at, BigInt(code)) : writeVarint(head, at, code);
   }
-  if (msgLen > 0) {
-    head[at++] = 0x12;
-    at = writeVarint(head, at, msgLen);
-    at += head.write(message, at, msgLen, "utf8");
-  }
+  at = writeStrField(head, at, 0x12, message, msgLen);
   if (pLen > 0) {
     head[at++] = 0x12;
     at = writeVarint(head, at, pLen);
