@@ -1,5 +1,5 @@
-import { AssertionError } from "node:assert";
 import { FailedPreconditionError, NotFoundError } from "../errdefs.js";
+import { Phase, type PhaseFamily } from "./phase.js";
 import type { ExecOps, ProcessStatus } from "./types.js";
 
 /** One phase of an exec process (containerd's `exec_state.go`); see {@link InitState} for the pattern. */
@@ -20,16 +20,11 @@ export interface ExecHost {
 
 type ExecStatus = ExecState["status"];
 
-abstract class BaseExecState implements ExecState {
-  abstract readonly status: ExecStatus;
-  protected abstract readonly next: readonly ExecStatus[];
+const EXEC: PhaseFamily<ExecStatus, ExecState, ExecHost> = { kind: "exec", noun: "process", make: execState };
 
-  constructor(protected readonly host: ExecHost) {}
-
-  protected transition(to: ExecStatus): void {
-    if (this.host.state !== this) return;
-    if (!this.next.includes(to)) throw new AssertionError({ message: `exec: ${this.status} -> ${to}` });
-    this.host.state = execState(to, this.host);
+abstract class BaseExecState extends Phase<ExecStatus, ExecState, ExecHost> implements ExecState {
+  constructor(host: ExecHost) {
+    super(host, EXEC);
   }
 
   start(): Promise<number> {
@@ -43,17 +38,6 @@ abstract class BaseExecState implements ExecState {
   }
   exited(): void {
     this.transition("stopped");
-  }
-
-  protected refuse(op: string): Promise<never> {
-    return Promise.reject(new FailedPreconditionError(`cannot ${op} a ${this.status} process`));
-  }
-
-  protected async deleteFromHere(): Promise<void> {
-    await this.host.ops.delete();
-    if (this.host.state === this || this.host.state.status === "stopped") {
-      this.host.state = execState("deleted", this.host);
-    }
   }
 }
 
@@ -69,7 +53,7 @@ class ExecCreatedState extends BaseExecState {
     return Promise.reject(new FailedPreconditionError("cannot kill a created process"));
   }
   override delete(): Promise<void> {
-    return this.deleteFromHere();
+    return this.deleteFromHere("deleted", "stopped");
   }
 }
 
@@ -85,7 +69,7 @@ class ExecStoppedState extends BaseExecState {
     return Promise.reject(new NotFoundError("process already finished"));
   }
   override delete(): Promise<void> {
-    return this.deleteFromHere();
+    return this.deleteFromHere("deleted", "stopped");
   }
   override exited(): void {}
 }

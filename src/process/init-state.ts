@@ -1,5 +1,5 @@
-import { AssertionError } from "node:assert";
-import { FailedPreconditionError, NotFoundError } from "../errdefs.js";
+import { NotFoundError } from "../errdefs.js";
+import { Phase, type PhaseFamily } from "./phase.js";
 import type { InitOps, ProcessStatus } from "./types.js";
 
 /**
@@ -24,21 +24,11 @@ export interface InitHost {
   state: InitState;
 }
 
-abstract class BaseInitState implements InitState {
-  abstract readonly status: ProcessStatus;
-  /** The phases this one may move to. */
-  protected abstract readonly next: readonly ProcessStatus[];
+const INIT: PhaseFamily<ProcessStatus, InitState, InitHost> = { kind: "init", noun: "task", make: initState };
 
-  constructor(protected readonly host: InitHost) {}
-
-  /**
-   * Moves the process on, unless an exit already did while the operation awaited runhcs
-   * (then the exit's phase stands). An illegal target is a bug, not a user error.
-   */
-  protected transition(to: ProcessStatus): void {
-    if (this.host.state !== this) return;
-    if (!this.next.includes(to)) throw new AssertionError({ message: `init: ${this.status} -> ${to}` });
-    this.host.state = initState(to, this.host);
+abstract class BaseInitState extends Phase<ProcessStatus, InitState, InitHost> implements InitState {
+  constructor(host: InitHost) {
+    super(host, INIT);
   }
 
   start(): Promise<void> {
@@ -59,18 +49,6 @@ abstract class BaseInitState implements InitState {
   exited(): void {
     this.transition("stopped");
   }
-
-  protected refuse(op: string): Promise<never> {
-    return Promise.reject(new FailedPreconditionError(`cannot ${op} a ${this.status} task`));
-  }
-
-  /** Deletion is terminal and also follows an exit that happened while runhcs deleted. */
-  protected async deleteFromHere(): Promise<void> {
-    await this.host.ops.delete();
-    if (this.host.state === this || this.host.state.status === "stopped") {
-      this.host.state = initState("deleted", this.host);
-    }
-  }
 }
 
 class CreatedState extends BaseInitState {
@@ -81,7 +59,7 @@ class CreatedState extends BaseInitState {
     this.transition("running");
   }
   override delete(): Promise<void> {
-    return this.deleteFromHere();
+    return this.deleteFromHere("deleted", "stopped");
   }
 }
 
@@ -110,7 +88,7 @@ class StoppedState extends BaseInitState {
     return Promise.reject(new NotFoundError("process already finished"));
   }
   override delete(): Promise<void> {
-    return this.deleteFromHere();
+    return this.deleteFromHere("deleted", "stopped");
   }
   override exited(): void {}
 }
