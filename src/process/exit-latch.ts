@@ -1,4 +1,4 @@
-import { Code, StatusError } from "../ttrpc/status.js";
+import { CanceledError } from "../errdefs.js";
 import type { ExitResult } from "./types.js";
 
 /**
@@ -50,6 +50,6 @@ export class ExitLatch {
   }
 }
 
-function canceled(signal: AbortSignal | undefined): StatusError {
-  return new StatusError(Code.Canceled, "wait canceled", { cause: signal?.reason });
+function canceled(signal: AbortSignal | undefined): CanceledError {
+  return new CanceledError("wait", { cause: signal?.reason });
 }

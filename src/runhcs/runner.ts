@@ -2,7 +2,7 @@
  * Spawning runhcs, behind the {@link CommandRunner} interface so tests (and the service's tests) can
  * substitute a fake. The real runner spawns without a shell and guarantees the call ends:
  * - every call has a deadline and honours an AbortSignal; either kills runhcs and rejects at once
- *   with {@link DeadlineExceededError} / a `Canceled` {@link StatusError};
+ *   with {@link DeadlineExceededError} / {@link CanceledError};
  * - with caller-provided stdio nothing is captured and the call resolves when runhcs EXITS (runhcs
  *   hands those handles to its long-lived `runhcs shim` helper, so EOF comes only when the container
  *   process ends);
@@ -11,8 +11,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Stream, Writable } from "node:stream";
-import { DeadlineExceededError } from "../errdefs.js";
-import { Code, StatusError } from "../ttrpc/status.js";
+import { CanceledError, DeadlineExceededError } from "../errdefs.js";
 
 /** How long captured stdout/stderr may stay open after runhcs exited before we stop reading. */
 export const DRAIN_MS = 500;
@@ -99,8 +98,8 @@ class Capture {
 }
 
 /** Error for an aborted call, carrying the abort reason as cause. */
-function canceled(label: string, reason: unknown): StatusError {
-  return new StatusError(Code.Canceled, `${label}: context canceled`, { cause: reason });
+function canceled(label: string, reason: unknown): CanceledError {
+  return new CanceledError(label, { cause: reason });
 }
 
 class ProcessRunner implements CommandRunner {

@@ -109,8 +109,6 @@ export class PipeLogSink implements LogSink {
 }
 
 /** Lines go nowhere (no log endpoint could be used). */
-export const nullLogSink: LogSink = { write() {}, close: async () => {} };
-
 function endSocket(sock: Socket | undefined): Promise<void> {
   if (!sock || sock.destroyed) return Promise.resolve();
   return new Promise((resolve) => {

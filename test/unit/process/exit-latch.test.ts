@@ -18,7 +18,7 @@ describe("ExitLatch", () => {
     const dropped = latch.wait(ac.signal);
     const kept = latch.wait();
     ac.abort();
-    await assert.rejects(dropped, { code: 1, message: "wait canceled" });
+    await assert.rejects(dropped, { code: 1, message: "wait: context canceled" });
     assert.equal(latch.waiterCount, 1);
     latch.set({ exitStatus: 0, exitedAt: new Date() });
     assert.equal((await kept).exitStatus, 0);
