@@ -108,7 +108,6 @@ export class PipeLogSink implements LogSink {
   }
 }
 
-/** Lines go nowhere (no log endpoint could be used). */
 function endSocket(sock: Socket | undefined): Promise<void> {
   if (!sock || sock.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
