@@ -2,13 +2,15 @@
  * The shim binary: parses the Go-style flags and runs the action (`start`, `delete`, or the server when
  * there is none). stdout carries protocol output only (the address, or DeleteResponse bytes); errors are
  * one line on stderr and exit status 1. Nothing calls `process.exit` before stdout is flushed.
+ *
+ * Each action's module is imported when that action runs: containerd waits for `start` (which boots this
+ * program twice: `start`, then the server it spawns) and `-v` needs none of them, so neither pays for
+ * loading and evaluating the server's graph (Task service, runhcs, stdio, events, protobuf descriptors,
+ * pino). In the single executable, esbuild keeps these imports lazy (modules evaluated on first import).
  */
 import { VERSION } from "../version.js";
-import { deleteShim, encodeDeleteResponse } from "./delete.js";
 import { FlagError, parseFlags, type ShimFlags } from "./flags.js";
 import { errorText, signalReady } from "./ready.js";
-import { serve } from "./serve.js";
-import { start } from "./start.js";
 
 /** The program name containerd knows us by. */
 export const SHIM_NAME = "containerd-shim-runhcs-v1";
@@ -34,14 +36,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!flags.namespace) throw new Error("shim namespace cannot be empty");
     if (!flags.id) throw new Error("shim id cannot be empty");
     switch (flags.action) {
-      case "start":
+      case "start": {
+        const { start } = await import("./start.js");
         await writeOut(await start(flags));
         return 0;
-      case "delete":
+      }
+      case "delete": {
+        const { deleteShim, encodeDeleteResponse } = await import("./delete.js");
         await writeOut(encodeDeleteResponse(await deleteShim(flags)));
         return 0;
-      case "":
+      }
+      case "": {
+        const { serve } = await import("./serve.js");
         return await serve(flags);
+      }
       default:
         throw new Error(`unknown action ${JSON.stringify(flags.action)} (want start, delete or none)`);
     }

@@ -24,9 +24,9 @@ import { Server } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
 import { FifoLogSink, type LogSink, PipeLogSink } from "./log-sink.js";
 import { signalReady } from "./ready.js";
+import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
-/** containerd's ttrpc address for events (containerd sets it in the shim's environment). */
-export const TTRPC_ADDRESS_ENV = "TTRPC_ADDRESS";
+export { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 /** How long Shutdown/SIGTERM wait for in-flight calls before closing connections. */
 export const SERVER_STOP_TIMEOUT_MS = 3_000;
 /** How long queued events get to reach containerd on the way out. */

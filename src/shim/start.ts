@@ -16,12 +16,13 @@ import { isSea } from "node:sea";
 import type { Readable } from "node:stream";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
 import { platform } from "../platform/index.js";
-import { parseStartInput, readAll, type StartInput } from "./compat.js";
+import type { StartInput } from "./compat.js";
 import type { ShimFlags } from "./flags.js";
 import { accepts } from "./probe.js";
 import { errorText, READY_FD_ENV, READY_OK } from "./ready.js";
-import { TTRPC_ADDRESS_ENV } from "./serve.js";
 import { removeStaleSocket } from "./stale-socket.js";
+import { readAll } from "./stdin.js";
+import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
 /** Files `start` writes in the bundle. */
 export const START_FILES = { pid: "shim.pid", address: "address" } as const;
@@ -44,7 +45,7 @@ export interface StartOptions {
 /** Runs `start`; resolves with the address to print. Throws with a one-line message on failure. */
 export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<string> {
   const bundle = opts.bundle ?? (flags.bundle || process.cwd());
-  const input: StartInput = parseStartInput(opts.input ?? (await readAll(process.stdin)));
+  const input = await decodeInput(opts.input ?? (await readAll(process.stdin)));
   const shimAddress = platform.createShimAddress(input.socketDir ? { socketDir: input.socketDir } : {});
   const address = shimAddress.socketAddress({
     namespace: flags.namespace,
@@ -71,6 +72,13 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
   }
   child.unref();
   return address;
+}
+
+/** Empty stdin (the usual case) needs no decoding, so protobuf is loaded only for real input. */
+async function decodeInput(bytes: Uint8Array): Promise<StartInput> {
+  if (bytes.length === 0) return { debug: false };
+  const { parseStartInput } = await import("./compat.js");
+  return parseStartInput(bytes);
 }
 
 function spawnServer(
