@@ -215,15 +215,18 @@ export class Task {
     if (!isSafeId(execId))
       throw new InvalidArgumentError(`exec id ${JSON.stringify(execId)} is not a valid id`);
     if (this.#execs.has(execId)) throw new AlreadyExistsError(`exec ${execId}`);
-    const status = init.proc.status;
-    if (status !== "running" && status !== "paused") {
-      throw new FailedPreconditionError(`cannot exec in a ${status} task`);
-    }
+    this.#checkExecable(init);
     this.#execs.set(execId, "reserved");
     const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
     try {
       await writeProcessSpec(specFile, cfg.spec);
       const io = await this.#deps.openIO(cfg.stdio);
+      try {
+        this.#checkExecable(init);
+      } catch (err: unknown) {
+        io.close();
+        throw err;
+      }
       const entry: ExecEntry = {
         ...newEntry(execId, cfg.stdio, io),
         proc: new ExecProcess(
@@ -266,7 +269,8 @@ export class Task {
       }
     }
     await entry.proc.delete();
-    if (!isInit(entry)) this.#execs.delete(execId);
+    if (isInit(entry)) await this.#releaseExecs();
+    else this.#execs.delete(execId);
     const view = this.#view(entry);
     const exit = view.exit ?? { exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() };
     this.#deps.events.publish("/tasks/delete", {
@@ -325,6 +329,27 @@ export class Task {
 
   wait(id: string, execId: string, signal: AbortSignal): Promise<ExitResult> {
     return this.#lookup(id, execId).proc.wait(signal);
+  }
+
+  /** An exec needs a running (or paused) task that is still this shim's: checked before and after its awaits. */
+  #checkExecable(init: InitEntry): void {
+    const status = init.proc.status;
+    if (this.#init !== init || status === "deleted") throw new NotFoundError(`task ${init.proc.id}`);
+    if (status !== "running" && status !== "paused") {
+      throw new FailedPreconditionError(`cannot exec in a ${status} task`);
+    }
+  }
+
+  /** The task is deleted: its execs (never started, or never deleted) go with it, files and stdio included. */
+  async #releaseExecs(): Promise<void> {
+    for (const [execId, e] of this.#execs) {
+      if (e === "reserved") continue;
+      this.#execs.delete(execId);
+      if (!e.proc.exitResult) e.proc.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
+      await e.proc.delete().catch((err: unknown) => {
+        this.#deps.logger.warn({ err, execId }, "releasing an exec with its task failed");
+      });
+    }
   }
 
   // ---- side effects --------------------------------------------------------------------------------
@@ -393,6 +418,8 @@ export class Task {
       // runhcs kill only reaches a container's init process: an exec is signalled through its host tree.
       kill: async (signal: number) => {
         this.#deps.signals.toRunhcsSignal(signal);
+        // Reaped already (its exit report only waits for output): the pid may name another process now.
+        if (entry().exitObserved) throw new NotFoundError("process already finished");
         await this.#signalTree(entry().proc.pid, signal);
       },
       delete: async () => {
@@ -427,10 +454,10 @@ export class Task {
   }
 
   async #killAll(signal: number): Promise<void> {
-    const pids = [this.#init?.proc.pid ?? 0];
-    for (const e of this.#execs.values())
-      if (e !== "reserved" && e.proc.status === "running") pids.push(e.proc.pid);
-    await Promise.all(pids.filter((p) => p > 0).map((p) => this.#signalTree(p, signal, false)));
+    const live = [this.#init, ...this.#execs.values()].filter(
+      (e): e is InitEntry | ExecEntry => e !== undefined && e !== "reserved" && isAlive(e),
+    );
+    await Promise.all(live.map((e) => this.#signalTree(e.proc.pid, signal, false)));
   }
 
   /** Signals the processes below a runhcs helper, or the helper itself when it has none. */
@@ -444,11 +471,7 @@ export class Task {
   /** Delete: wait (bounded) for the exit; if it never comes, report it as unknown so waiters return. */
   async #awaitExitOrGiveUp(entry: InitEntry | ExecEntry): Promise<void> {
     if (entry.proc.pid > 0 && !entry.proc.exitResult) {
-      const reported = await Promise.race([
-        entry.reported.then(() => true),
-        sleep(this.#timeouts.deleteExitMs, false),
-      ]);
-      if (!reported) {
+      if (!(await settlesWithin(entry.reported, this.#timeouts.deleteExitMs))) {
         this.#deps.logger.warn({ execId: entry.execId }, "no exit observed after delete: reporting 255");
         entry.proc.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
       }
@@ -476,37 +499,36 @@ export class Task {
   async #onExit(entry: InitEntry | ExecEntry, info: ExitInfo): Promise<void> {
     entry.exitObserved = true;
     const { logger } = this.#deps;
-    const drained = await Promise.race([
-      entry.io.outputDone.then(() => true),
-      sleep(this.#timeouts.outputDrainMs, false),
-    ]);
-    if (!drained)
+    if (!(await settlesWithin(entry.io.outputDone, this.#timeouts.outputDrainMs)))
       logger.warn({ execId: entry.execId }, "output still open after the exit: reporting the exit");
     await entry.startGate;
     if (isInit(entry)) await this.#reportExecsFirst();
+    // Delete may have given up waiting and reported 255 already: then that stands, and no late exit follows.
+    const first = !entry.proc.exitResult;
     entry.proc.setExited({ exitStatus: info.exitCode, exitedAt: info.exitedAt });
     const id = this.#init?.proc.id ?? this.#deps.shimId;
-    this.#deps.events.publish("/tasks/exit", {
-      containerId: id,
-      id: entry.execId || id,
-      pid: entry.proc.pid,
-      exitStatus: info.exitCode,
-      exitedAt: timestamp(info.exitedAt),
-    });
+    if (first) {
+      this.#deps.events.publish("/tasks/exit", {
+        containerId: id,
+        id: entry.execId || id,
+        pid: entry.proc.pid,
+        exitStatus: info.exitCode,
+        exitedAt: timestamp(info.exitedAt),
+      });
+    }
     entry.markReported();
   }
 
   /** The container is gone when its init exits: its execs are killed and their exits reported first. */
   async #reportExecsFirst(): Promise<void> {
-    const running = [...this.#execs.values()].filter(
-      (e): e is ExecEntry => e !== "reserved" && e.proc.pid > 0 && !e.proc.exitResult,
-    );
-    if (running.length === 0) return;
-    await Promise.all(running.map((e) => this.#signalTree(e.proc.pid, SIGKILL)));
-    await Promise.race([
-      Promise.all(running.map((e) => e.reported)),
-      sleep(this.#timeouts.outputDrainMs + this.#timeouts.deleteExitMs),
-    ]);
+    const bound = this.#timeouts.outputDrainMs + this.#timeouts.deleteExitMs;
+    const execs = [...this.#execs.values()].filter((e): e is ExecEntry => e !== "reserved");
+    // An exec whose runhcs exec is still in flight has no pid yet: let its start settle first.
+    await settlesWithin(Promise.all(execs.map((e) => e.startGate)), this.#timeouts.startMs);
+    const started = execs.filter((e) => e.proc.pid > 0 && !e.proc.exitResult);
+    if (started.length === 0) return;
+    await Promise.all(started.filter(isAlive).map((e) => this.#signalTree(e.proc.pid, SIGKILL)));
+    await settlesWithin(Promise.all(started.map((e) => e.reported)), bound);
   }
 
   // ---- lookups -------------------------------------------------------------------------------------
@@ -553,6 +575,24 @@ function newEntry(execId: string, stdio: StdioConfig, io: ProcessIO): Entry {
 
 function isInit(entry: InitEntry | ExecEntry): entry is InitEntry {
   return entry.execId === "";
+}
+
+/** Started and not yet reaped: its pid still names it, so it may be signalled. */
+function isAlive(entry: InitEntry | ExecEntry): boolean {
+  return entry.proc.pid > 0 && !entry.exitObserved;
+}
+
+/** Whether `p` settles within `ms`; leaves no timer behind either way. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** protobuf Timestamp fields of a date. */

@@ -1,21 +1,20 @@
 /**
- * Review h14: Task races and leaks found by reading `src/service/task.ts`, each driven through the
- * real {@link Task} with the shared fakes. Tests of bugs that are still open are `it.skip`ped with the
- * bug in their title, so the suite stays green; un-skip one to see it fail.
+ * Task races and leaks (found in review): exits observed while output drains, Delete giving up on an
+ * exit, execs outliving their task. Driven through the real {@link Task} with the shared fakes.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Task } from "../../src/service/task.js";
-import { deferred } from "../fakes/process-ops.js";
-import { FakeDeps } from "../fakes/service-deps.js";
+import { Task } from "../../../src/service/task.js";
+import { deferred } from "../../fakes/process-ops.js";
+import { FakeDeps } from "../../fakes/service-deps.js";
 
 const ID = "task1";
 const SPEC = new TextEncoder().encode(JSON.stringify({ args: ["sh"], cwd: "/" }));
 const NO_STDIO = { stdin: "", stdout: "/fifo/out", stderr: "", terminal: false };
 
-describe("review h14: task races", () => {
+describe("Task races and leaks", () => {
   let dir: string;
   let bundle: string;
   let fakes: FakeDeps;
@@ -60,7 +59,7 @@ describe("review h14: task races", () => {
   // Finding 2 (pid reuse): the exec's helper exited and was reaped (exitObserved), its exit is only held
   // back while its output drains (up to outputDrainMs = 5 s). Kill in that window still signals the pid
   // (and, via #signalTree, whatever now has that pid / its children). Windows recycles pids quickly.
-  it.skip("BUG h14-2: kill of an exec whose exit was already observed signals its (reaped, reusable) pid", async () => {
+  it("exec kill after its exit was observed (output still draining) → no signal to the reaped, reusable pid", async () => {
     setup({ outputDrainMs: 2_000 });
     fakes.autoFinishOutput = false;
     await started();
@@ -78,7 +77,7 @@ describe("review h14: task races", () => {
 
   // Same window, other path: the init exits while an already-exited exec is still draining;
   // #reportExecsFirst filters on `!exitResult` (not `exitObserved`) and SIGKILLs the stale pid.
-  it.skip("BUG h14-2b: init exit SIGKILLs the stale pid of an exec that already exited (draining)", async () => {
+  it("init exit while an exited exec drains → the exec's stale pid is not SIGKILLed", async () => {
     setup({ outputDrainMs: 2_000 });
     fakes.autoFinishOutput = false;
     const pid = await started();
@@ -97,7 +96,7 @@ describe("review h14: task races", () => {
 
   // Finding 3: Delete gave up waiting (deleteExitMs) and reported 255; the real exit arrives later and
   // is published as /tasks/exit AFTER /tasks/delete, with another status than Delete returned.
-  it.skip("BUG h14-3: a late exit after Delete's give-up is published after /tasks/delete", async () => {
+  it("a late exit after Delete gave up waiting → no /tasks/exit after /tasks/delete", async () => {
     setup({ deleteExitMs: 50 });
     const pid = await createTask(); // never started: runhcs delete --force makes it exit
     const deleted = await task.delete(ID, "");
@@ -112,7 +111,7 @@ describe("review h14: task races", () => {
   // Finding 5: deleting the init leaves created-but-never-started execs (and an exec reserved while
   // its stdio was being opened) with their stdio open and their spec file in the bundle; afterwards
   // they cannot be deleted any more (NotFound), so nothing releases them until the shim exits.
-  it.skip("BUG h14-5: init delete leaks the stdio and files of execs that were never started", async () => {
+  it("init delete → never-started execs release their stdio and files", async () => {
     const pid = await started();
     await task.exec(ID, { execId: "e1", stdio: NO_STDIO, spec: SPEC });
     fakes.waiter.exit(pid, 0);
@@ -124,7 +123,7 @@ describe("review h14: task races", () => {
     assert.ok(!(await readdir(bundle)).includes("exec-e1-process.json"), "exec spec file left behind");
   });
 
-  it.skip("BUG h14-5b: an exec whose stdio opens while the task is deleted is added to the deleted task", async () => {
+  it("an exec whose stdio opens while the task is deleted → NotFound, nothing added or left open", async () => {
     const deps = fakes.deps(ID);
     const opening = deferred();
     task = new Task({
