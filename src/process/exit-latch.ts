@@ -1,4 +1,4 @@
-import { CanceledError } from "../errdefs.js";
+import { CanceledError, DeadlineExceededError } from "../errdefs.js";
 import type { ExitResult } from "./types.js";
 
 /**
@@ -50,6 +50,11 @@ export class ExitLatch {
   }
 }
 
-function canceled(signal: AbortSignal | undefined): CanceledError {
-  return new CanceledError("wait", { cause: signal?.reason });
+/** A waiter that gave up: its deadline passed (DeadlineExceeded), or its caller went away (Canceled). */
+function canceled(signal: AbortSignal | undefined): CanceledError | DeadlineExceededError {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error && reason.name === "TimeoutError") {
+    return new DeadlineExceededError("wait", { cause: reason });
+  }
+  return new CanceledError("wait", { cause: reason });
 }

@@ -24,6 +24,15 @@ describe("ExitLatch", () => {
     assert.equal((await kept).exitStatus, 0);
   });
 
+  it("a waiter whose deadline passes → DeadlineExceeded, not Canceled", async () => {
+    const latch = new ExitLatch();
+    await assert.rejects(latch.wait(AbortSignal.timeout(5)), {
+      code: 4,
+      message: "wait: context deadline exceeded",
+    });
+    assert.equal(latch.waiterCount, 0);
+  });
+
   it("rejects at once for an already aborted signal, resolves at once after the exit", async () => {
     const latch = new ExitLatch();
     await assert.rejects(latch.wait(AbortSignal.abort()), { code: 1 });
