@@ -19,6 +19,8 @@ import { type InputRelay, relayInput, relayOutput } from "./relay.js";
 import { parseStdioTarget, type StdioRole, type StdioTarget } from "./target.js";
 import type { UpstreamOpener, UpstreamTarget } from "./upstream.js";
 
+/** CloseIO: how long stdin already written by containerd may take to reach the process before it is cut. */
+export const STDIN_DRAIN_TIMEOUT_MS = 5_000;
 /** The stdio fields of CreateTaskRequest / ExecProcessRequest; "" = stream not used. */
 export interface ProcessIORequest {
   readonly stdin: string;
@@ -138,7 +140,7 @@ class ProcessIOImpl implements ProcessIO {
   }
 
   closeStdin(): void {
-    this.#input?.close();
+    this.#input?.closeWhenDrained(STDIN_DRAIN_TIMEOUT_MS);
   }
 
   close(): Promise<void> {

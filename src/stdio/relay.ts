@@ -41,9 +41,18 @@ export function relayOutput(src: Readable, dst: Writable, onError: RelayErrorHan
 }
 
 /** The stdin direction, with the one extra operation it needs (CloseIO). */
+/** CloseIO: containerd's stdin counts as drained after this long without data (the child not blocking). */
+export const STDIN_IDLE_MS = 100;
+
 export interface InputRelay {
-  /** CloseIO: stop reading containerd's stdin and close the child's stdin once flushed (idempotent). */
+  /** Stop reading containerd's stdin now and close the child's stdin once flushed (idempotent). */
   close(): void;
+  /**
+   * CloseIO: what the client wrote before CloseIO may still be in the pipe: keep relaying until
+   * containerd's stdin ends or goes quiet ({@link STDIN_IDLE_MS}, while the child keeps up), then close
+   * the child's stdin. A child that never reads is cut off after `timeoutMs`.
+   */
+  closeWhenDrained(timeoutMs: number): void;
 }
 
 /**
@@ -53,12 +62,34 @@ export interface InputRelay {
  */
 export function relayInput(src: Readable, dst: Writable, onError: RelayErrorHandler): InputRelay {
   let closed = false;
+  let drainTimer: NodeJS.Timeout | undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
     src.unpipe(dst);
     src.destroy();
     dst.end();
+  };
+  const closeWhenDrained = (timeoutMs: number): void => {
+    if (closed || drainTimer) return;
+    // Everything written before CloseIO is already in the pipe: once reading it goes quiet (and the child
+    // is not holding us back), it has all been relayed. EOF ends dst anyway (pipe); timeoutMs bounds it all.
+    drainTimer = setTimeout(close, timeoutMs);
+    let idle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => (dst.writableNeedDrain ? dst.once("drain", arm) : close()), STDIN_IDLE_MS);
+    };
+    const stop = (): void => {
+      clearTimeout(idle);
+      clearTimeout(drainTimer);
+      src.off("data", arm);
+      dst.off("drain", arm);
+    };
+    src.on("data", arm);
+    src.once("close", stop);
+    dst.once("close", stop);
+    arm();
   };
   src.on("error", (err: Error) => {
     onError(err);
@@ -70,7 +101,7 @@ export function relayInput(src: Readable, dst: Writable, onError: RelayErrorHand
   });
   dst.once("close", close);
   src.pipe(dst);
-  return { close };
+  return { close, closeWhenDrained };
 }
 
 /** Resolves when one side of `stream` is done, whatever the reason (end, finish, error, destroy). */
