@@ -9,7 +9,7 @@
  * Windows: containerd dials `\\.\pipe\containerd-shim-<ns>-<id>-log` (we are the pipe server); the newest
  * connection gets the output (containerd dials again after a restart).
  */
-import { constants, openSync } from "node:fs";
+import { closeSync, constants, openSync } from "node:fs";
 import { createServer, type Server, Socket } from "node:net";
 
 /** Lines queued for a slow reader before new ones are dropped. */
@@ -48,9 +48,11 @@ export class FifoLogSink implements LogSink {
     if (this.#socket || this.#closed) return this.#socket;
     const now = Date.now();
     if (now < this.#nextOpen) return undefined;
+    let fd: number | undefined;
     try {
-      const fd = openSync(this.#path, constants.O_WRONLY | constants.O_NONBLOCK);
+      fd = openSync(this.#path, constants.O_WRONLY | constants.O_NONBLOCK);
       const sock = new Socket({ fd, readable: false, writable: true });
+      fd = undefined; // the socket owns it now
       sock.unref();
       sock.on("error", () => {
         sock.destroy();
@@ -60,6 +62,8 @@ export class FifoLogSink implements LogSink {
       this.#socket = sock;
       return sock;
     } catch {
+      // A path that opened but is no FIFO (a file, run by hand) cannot become a socket: release its fd.
+      if (fd !== undefined) closeSync(fd);
       // ENXIO: nobody reads the FIFO now (containerd restarting); ENOENT: no FIFO (run by hand).
       this.#nextOpen = now + this.#backoffMs;
       return undefined;
