@@ -21,12 +21,39 @@ export function parentPidFromStat(stat: string): number | undefined {
   return Number.isInteger(ppid) ? ppid : undefined;
 }
 
+/** Linux reports process start times in clock ticks of USER_HZ, which is 100 on every architecture. */
+const USER_HZ = 100;
+
+/** Parses the start time (field 22, clock ticks after boot) out of `/proc/<pid>/stat` text. */
+export function startTicksFromStat(stat: string): number | undefined {
+  const end = stat.lastIndexOf(")");
+  if (end < 0) return undefined;
+  // After "comm) ": field 3 (state) is index 0, so field 22 (starttime) is index 19.
+  const ticks = Number(stat.slice(end + 2).split(" ")[19]);
+  return Number.isSafeInteger(ticks) ? ticks : undefined;
+}
+
 /** procfs implementation; `procRoot` is `/proc` except in tests. */
 export class ProcProcessTree implements ProcessTree {
   readonly #procRoot: string;
 
   constructor(procRoot = "/proc") {
     this.#procRoot = procRoot;
+  }
+
+  async startedAt(pid: number): Promise<Date | undefined> {
+    try {
+      const [stat, sys] = await Promise.all([
+        readFile(join(this.#procRoot, String(pid), "stat"), "utf8"),
+        readFile(join(this.#procRoot, "stat"), "utf8"),
+      ]);
+      const ticks = startTicksFromStat(stat);
+      const bootSeconds = Number(/^btime (\d+)$/m.exec(sys)?.[1]);
+      if (ticks === undefined || !Number.isSafeInteger(bootSeconds)) return undefined;
+      return new Date(bootSeconds * 1000 + (ticks * 1000) / USER_HZ);
+    } catch {
+      return undefined;
+    }
   }
 
   async descendants(pid: number): Promise<number[]> {

@@ -55,6 +55,12 @@ export interface ProcessWaiter {
 export interface ProcessTree {
   /** All descendants of `pid` (children, grandchildren, ...), not `pid` itself; `[]` when it has none. */
   descendants(pid: number): Promise<number[]>;
+  /**
+   * When the process `pid` names now was started, or `undefined` when there is no such process (or its
+   * start cannot be read). Tells a process from a later one that reused its pid: `delete` only kills a
+   * pid from a pid file when the process started before the file was written.
+   */
+  startedAt(pid: number): Promise<Date | undefined>;
 }
 
 /** Signal handling for Kill: what runhcs is given, and kill-all over a process tree. */

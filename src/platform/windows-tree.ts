@@ -33,14 +33,13 @@ export interface WindowsProcessTreeModule {
 }
 
 /** Loads the optional module, or throws `UnavailableError` naming it. */
-export function loadWindowsProcessTree(): WindowsProcessTreeModule {
+export function loadWindowsProcessTree(name = WINDOWS_PROCESS_TREE_MODULE): WindowsProcessTreeModule {
   try {
-    return createRequire(import.meta.url)(WINDOWS_PROCESS_TREE_MODULE) as WindowsProcessTreeModule;
+    return createRequire(import.meta.url)(name) as WindowsProcessTreeModule;
   } catch (err: unknown) {
-    throw new UnavailableError(
-      `optional dependency ${WINDOWS_PROCESS_TREE_MODULE} is not installed (npm install ${WINDOWS_PROCESS_TREE_MODULE})`,
-      { cause: err },
-    );
+    throw new UnavailableError(`optional dependency ${name} is not installed (npm install ${name})`, {
+      cause: err,
+    });
   }
 }
 
@@ -51,6 +50,11 @@ export class WindowsProcessTree implements ProcessTree {
 
   constructor(load: () => WindowsProcessTreeModule = loadWindowsProcessTree) {
     this.#load = load;
+  }
+
+  /** Not known through this module (see `windows.ts`, which reads it from kernel32). */
+  async startedAt(): Promise<Date | undefined> {
+    return undefined;
   }
 
   async descendants(pid: number): Promise<number[]> {

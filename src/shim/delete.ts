@@ -15,7 +15,7 @@
  * how a process we did not see exit ended). `exited_at` is now, `pid` the init pid when its file remains.
  */
 
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -65,10 +65,12 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
   }
 
   const names = await readdir(bundle).catch(() => [] as string[]);
-  const initPid = await readPid(join(bundle, BUNDLE_FILES.initPid));
-  const execPids = await Promise.all(names.filter(isExecPidFile).map((n) => readPid(join(bundle, n))));
   const signals = platform.createSignals();
   const tree = platform.createProcessTree();
+  const initPid = await helperPid(join(bundle, BUNDLE_FILES.initPid), tree, warn);
+  const execPids = await Promise.all(
+    names.filter(isExecPidFile).map((n) => helperPid(join(bundle, n), tree, warn)),
+  );
   let killedInit = false;
   for (const pid of [...execPids, initPid]) {
     if (!pid) continue;
@@ -153,6 +155,35 @@ async function isServerOf(pid: number, address: string): Promise<boolean> {
 async function readPid(path: string): Promise<number | undefined> {
   const text = await readFile(path, "utf8").catch(() => undefined);
   return text === undefined ? undefined : parsePid(text);
+}
+
+/** A process counts as started before its pid file was written within this much (btime has 1 s steps). */
+const PID_FILE_SLACK_MS = 2_000;
+
+/**
+ * The runhcs helper pid from a pid file, but only while that pid still names the helper: a process that
+ * started after the file was written reused the pid (the shim died long ago) and must not be killed.
+ */
+async function helperPid(
+  path: string,
+  tree: { startedAt(pid: number): Promise<Date | undefined> },
+  warn: (m: string) => void,
+): Promise<number | undefined> {
+  const pid = await readPid(path);
+  if (!pid) return undefined;
+  const [written, started] = await Promise.all([
+    stat(path).then(
+      (st) => st.mtimeMs,
+      () => undefined,
+    ),
+    tree.startedAt(pid),
+  ]);
+  if (written === undefined || started === undefined) return undefined; // gone, or cannot be told apart
+  if (started.getTime() > written + PID_FILE_SLACK_MS) {
+    warn(`pid ${pid} from ${path} now names a process started after the file was written: not killed`);
+    return undefined;
+  }
+  return pid;
 }
 
 const EXEC_PID = /^runhcs-exec-(.+)-pidfile\.pid$/;

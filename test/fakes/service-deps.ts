@@ -161,7 +161,10 @@ export class FakeDeps {
   autoFinishOutput = true;
 
   deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}): TaskDeps {
-    const tree: ProcessTree = { descendants: async (pid) => this.children.get(pid) ?? [] };
+    const tree: ProcessTree = {
+      descendants: async (pid) => this.children.get(pid) ?? [],
+      startedAt: async () => undefined,
+    };
     const signals: Signals = {
       toRunhcsSignal: (s) => String(s),
       kill: (pid, s) => {

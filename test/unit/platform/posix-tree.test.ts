@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProcProcessTree, parentPidFromStat } from "../../../src/platform/posix-tree.js";
+import { ProcProcessTree, parentPidFromStat, startTicksFromStat } from "../../../src/platform/posix-tree.js";
 import { PosixSignals } from "../../../src/platform/signals.js";
 
 describe("platform/posix-tree parentPidFromStat", () => {
@@ -99,3 +99,26 @@ describe("platform/posix-tree with a fake /proc", () => {
     });
   },
 );
+
+describe("platform/posix-tree startedAt", () => {
+  it("startTicksFromStat reads field 22, also when the command name has spaces and ')'", () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3)).join(" ");
+    assert.equal(startTicksFromStat(`42 (a b) c) ${fields}`), 22);
+    assert.equal(startTicksFromStat("garbage"), undefined);
+  });
+
+  it("a process just started → a start time of about now; a pid that does not exist → undefined", async () => {
+    const before = Date.now();
+    const child = spawn("sleep", ["30"], { stdio: "ignore" });
+    await once(child, "spawn");
+    try {
+      const started = await new ProcProcessTree().startedAt(child.pid!);
+      assert.ok(started, "no start time");
+      // btime has whole seconds and start times 10 ms ticks: allow for both.
+      assert.ok(Math.abs(started.getTime() - before) < 2_000, `started ${started.toISOString()}`);
+      assert.equal(await new ProcProcessTree().startedAt(2 ** 22 + 17), undefined);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});

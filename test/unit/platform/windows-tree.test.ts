@@ -56,9 +56,15 @@ describe("platform/windows-tree (fake @vscode/windows-process-tree)", () => {
   });
 
   it("missing optional dependency → UnavailableError naming it (import of the layer still works)", async () => {
-    assert.throws(loadWindowsProcessTree, (e: unknown) => {
-      return e instanceof UnavailableError && e.message.includes(WINDOWS_PROCESS_TREE_MODULE);
-    });
-    await assert.rejects(new WindowsProcessTree().descendants(4), UnavailableError);
+    // The real module is an optional dependency (installed here, usable only on Windows): name an absent one.
+    const absent = `${WINDOWS_PROCESS_TREE_MODULE}-absent`;
+    assert.throws(
+      () => loadWindowsProcessTree(absent),
+      (e: unknown) => e instanceof UnavailableError && e.message.includes(absent),
+    );
+    await assert.rejects(
+      new WindowsProcessTree(() => loadWindowsProcessTree(absent)).descendants(4),
+      UnavailableError,
+    );
   });
 });
