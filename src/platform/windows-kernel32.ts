@@ -1,6 +1,7 @@
 /**
- * The five kernel32 calls the Windows waiter needs, behind the small {@link Kernel32} interface so the
- * waiter is unit-tested on Linux with a fake. The real binding (koffi) is created lazily, on Windows only.
+ * The kernel32 calls the Windows waiter and process tree need, behind the small {@link Kernel32}
+ * interface so they are unit-tested on Linux with a fake. The real binding (koffi) is created lazily, on
+ * Windows only.
  *
  * Not verifiable on the Linux build machine: written against the documented Win32 signatures and koffi's
  * documented callback behaviour (a registered callback invoked from a foreign thread is queued to the
@@ -32,7 +33,7 @@ export const ERROR_INVALID_PARAMETER = 87;
 /** `ERROR_ACCESS_DENIED`. */
 export const ERROR_ACCESS_DENIED = 5;
 
-/** The kernel32 surface of the waiter. Failures throw {@link Win32Error}. */
+/** The kernel32 surface of the waiter and the process tree. Failures throw {@link Win32Error}. */
 export interface Kernel32 {
   /** `OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)`. */
   openProcess(pid: number): Win32Handle;
@@ -51,6 +52,33 @@ export interface Kernel32 {
   getExitCodeProcess(process: Win32Handle): number;
   /** `CloseHandle(h)`. */
   closeHandle(handle: Win32Handle): void;
+  /**
+   * When the process `pid` names now was created: `OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION)` (the
+   * least access there is, granted even for most processes of other users), `GetProcessTimes`,
+   * `CloseHandle`. `undefined` when there is no such process (`ERROR_INVALID_PARAMETER`) or it may not be
+   * opened (`ERROR_ACCESS_DENIED`, protected processes); other failures throw. A process that exited but
+   * whose object another handle keeps alive still answers (its pid cannot be reused meanwhile).
+   */
+  processCreationTime(pid: number): Date | undefined;
+}
+
+/** A Win32 `FILETIME`: a 64-bit count of 100 ns intervals since 1601-01-01 UTC, as two DWORDs. */
+export interface FileTime {
+  readonly dwLowDateTime: number;
+  readonly dwHighDateTime: number;
+}
+
+/** 100 ns intervals from 1601-01-01 to 1970-01-01 (both UTC). */
+const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
+
+/**
+ * A `FILETIME` as a `Date` (millisecond precision, truncated), or `undefined` for the zero FILETIME,
+ * which Windows reports for a time it does not have (the idle process's creation).
+ */
+export function fileTimeToDate(ft: FileTime): Date | undefined {
+  const ticks = (BigInt(ft.dwHighDateTime >>> 0) << 32n) | BigInt(ft.dwLowDateTime >>> 0);
+  if (ticks === 0n) return undefined;
+  return new Date(Number((ticks - FILETIME_UNIX_EPOCH) / 10_000n));
 }
 
 const SYNCHRONIZE = 0x0010_0000;
@@ -74,6 +102,7 @@ export function loadKernel32(): Kernel32 {
  */
 export function kernel32Signatures(koffi: Koffi) {
   const waitCallback = koffi.proto("__stdcall", null, "void", ["uintptr_t", "uint8_t"]);
+  const fileTime = koffi.pointer(koffi.struct({ dwLowDateTime: "uint32_t", dwHighDateTime: "uint32_t" }));
   return {
     waitCallback,
     functions: {
@@ -92,6 +121,11 @@ export function kernel32Signatures(koffi: Koffi) {
       UnregisterWait: ["int", ["void *"]],
       GetExitCodeProcess: ["int", ["void *", koffi.out(koffi.pointer("uint32_t"))]],
       CloseHandle: ["int", ["void *"]],
+      // (process, &creation, &exit, &kernel, &user)
+      GetProcessTimes: [
+        "int",
+        ["void *", koffi.out(fileTime), koffi.out(fileTime), koffi.out(fileTime), koffi.out(fileTime)],
+      ],
       GetLastError: ["uint32_t", []],
     } satisfies Record<string, Signature>,
   };
@@ -113,6 +147,7 @@ export function bindKernel32(koffi: Koffi, library = "kernel32.dll"): Kernel32 {
   const UnregisterWait = fn("UnregisterWait");
   const GetExitCodeProcess = fn("GetExitCodeProcess");
   const CloseHandle = fn("CloseHandle");
+  const GetProcessTimes = fn("GetProcessTimes");
   const GetLastError = fn("GetLastError");
 
   // One registered callback for every wait (koffi has a limited number of slots); the context number
@@ -164,6 +199,25 @@ export function bindKernel32(koffi: Koffi, library = "kernel32.dll"): Kernel32 {
     },
     closeHandle(handle) {
       if (!CloseHandle(handle)) fail("CloseHandle");
+    },
+    processCreationTime(pid) {
+      const h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid);
+      if (h === null) {
+        const code = GetLastError() as number;
+        if (code === ERROR_INVALID_PARAMETER || code === ERROR_ACCESS_DENIED) return undefined;
+        throw new Win32Error("OpenProcess", code);
+      }
+      try {
+        // koffi fills each object from its FILETIME; only the creation time is used.
+        const creation: Partial<FileTime> = {};
+        if (!GetProcessTimes(h, creation, {}, {}, {})) fail("GetProcessTimes");
+        return fileTimeToDate({
+          dwLowDateTime: creation.dwLowDateTime ?? 0,
+          dwHighDateTime: creation.dwHighDateTime ?? 0,
+        });
+      } finally {
+        CloseHandle(h);
+      }
     },
   };
 }

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { UnavailableError } from "../errdefs.js";
 import { collectDescendants } from "./tree-walk.js";
 import type { ProcessTree } from "./types.js";
+import { type Kernel32, loadKernel32 } from "./windows-kernel32.js";
 
 /** The module name of the optional dependency. */
 export const WINDOWS_PROCESS_TREE_MODULE = "@vscode/windows-process-tree";
@@ -43,18 +44,40 @@ export function loadWindowsProcessTree(name = WINDOWS_PROCESS_TREE_MODULE): Wind
   }
 }
 
-/** Descendants from the library's process list. */
+/** Largest Win32 process id (a DWORD). */
+const MAX_PID = 0xffff_ffff;
+
+/**
+ * Descendants from the library's process list; start times from kernel32 (`GetProcessTimes`), which
+ * the library does not report.
+ */
 export class WindowsProcessTree implements ProcessTree {
   readonly #load: () => WindowsProcessTreeModule;
+  readonly #loadKernel32: () => Kernel32;
   #module: WindowsProcessTreeModule | undefined;
+  #k32: Kernel32 | undefined;
 
-  constructor(load: () => WindowsProcessTreeModule = loadWindowsProcessTree) {
+  /** Both are loaded on first use: importing the platform layer loads nothing native. */
+  constructor(
+    load: () => WindowsProcessTreeModule = loadWindowsProcessTree,
+    kernel32: () => Kernel32 = loadKernel32,
+  ) {
     this.#load = load;
+    this.#loadKernel32 = kernel32;
   }
 
-  /** Not known through this module (see `windows.ts`, which reads it from kernel32). */
-  async startedAt(): Promise<Date | undefined> {
-    return undefined;
+  /**
+   * The creation time of the process `pid` names now, or `undefined`: no such process, one we may not
+   * open, or kernel32 unusable (never throws: `shim delete` then just kills nothing from pid files).
+   */
+  async startedAt(pid: number): Promise<Date | undefined> {
+    if (!Number.isInteger(pid) || pid <= 0 || pid > MAX_PID) return undefined;
+    try {
+      this.#k32 ??= this.#loadKernel32();
+      return this.#k32.processCreationTime(pid);
+    } catch {
+      return undefined;
+    }
   }
 
   async descendants(pid: number): Promise<number[]> {

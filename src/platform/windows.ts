@@ -1,7 +1,8 @@
 /**
  * The Windows {@link Platform}: same shape as `posix.ts`; `index.ts` chooses between them.
- * Importing this module loads nothing native: kernel32 is bound on `ProcessWaiter.init()`, the optional
- * `@vscode/windows-process-tree` (or the Toolhelp fallback) on the first `descendants()` call.
+ * Importing this module loads nothing native: kernel32 is bound on `ProcessWaiter.init()` or the first
+ * `ProcessTree.startedAt()`, the optional `@vscode/windows-process-tree` (or the Toolhelp fallback) on the
+ * first `descendants()` call.
  */
 
 import { WindowsSignals } from "./signals.js";
@@ -26,7 +27,8 @@ export function createProcessWaiter(): ProcessWaiter {
 
 /**
  * Process tree through the optional `@vscode/windows-process-tree` when it is installed, else through a
- * kernel32 Toolhelp snapshot (koffi), so the shim can always list a helper's descendants.
+ * kernel32 Toolhelp snapshot (koffi), so the shim can always list a helper's descendants; start times
+ * (`startedAt`) from kernel32's `GetProcessTimes` either way.
  */
 export function createProcessTree(): ProcessTree {
   return new WindowsProcessTree(() => {
@@ -35,7 +37,7 @@ export function createProcessTree(): ProcessTree {
     } catch {
       return toolhelpProcessTree();
     }
-  });
+  }, loadKernel32);
 }
 
 /** Signal range 0..64 passed through; host processes are terminated. */

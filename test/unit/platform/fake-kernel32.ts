@@ -1,6 +1,7 @@
 /**
- * Fake {@link Kernel32} for the Windows waiter: a table of "processes" the test makes exit, with the
- * bookkeeping a real kernel does (handles open, waits registered), so tests can assert nothing leaks.
+ * Fake {@link Kernel32} for the Windows waiter and process tree: a table of "processes" the test makes
+ * exit, with the bookkeeping a real kernel does (handles open, waits registered), so tests can assert
+ * nothing leaks.
  */
 import {
   ERROR_INVALID_PARAMETER,
@@ -11,6 +12,7 @@ import {
 
 interface FakeProcess {
   exitCode: number | undefined;
+  readonly createdAt: Date;
 }
 
 interface FakeHandle {
@@ -26,10 +28,14 @@ export class FakeKernel32 implements Kernel32 {
   /** Calls in order, for assertions like "OpenProcess ran inside wait()". */
   readonly calls: string[] = [];
   failRegisterWait = false;
+  /** Pids whose OpenProcess fails with ERROR_ACCESS_DENIED (protected or foreign processes). */
+  readonly denied = new Set<number>();
+  /** When set, GetProcessTimes fails with this Win32 error. */
+  failProcessTimes: number | undefined;
 
-  /** A live process with this pid. */
-  spawn(pid: number): void {
-    this.processes.set(pid, { exitCode: undefined });
+  /** A live process with this pid, created at `createdAt`. */
+  spawn(pid: number, createdAt = new Date()): void {
+    this.processes.set(pid, { exitCode: undefined, createdAt });
   }
 
   /** The process exits: every registered wait on it fires on a later turn, as the thread pool would. */
@@ -83,6 +89,15 @@ export class FakeKernel32 implements Kernel32 {
     const h = this.#live(handle, "process");
     this.calls.push(`CloseHandle(${h.pid})`);
     h.closed = true;
+  }
+
+  processCreationTime(pid: number): Date | undefined {
+    this.calls.push(`GetProcessTimes(${pid})`);
+    if (this.denied.has(pid)) return undefined; // ERROR_ACCESS_DENIED
+    const p = this.processes.get(pid);
+    if (!p) return undefined; // ERROR_INVALID_PARAMETER
+    if (this.failProcessTimes !== undefined) throw new Win32Error("GetProcessTimes", this.failProcessTimes);
+    return p.createdAt;
   }
 
   #fireLater(h: FakeHandle, w: { pid: number; onSignaled: () => void; fired: boolean }): void {

@@ -7,6 +7,7 @@ import {
   WindowsProcessTree,
   type WindowsProcessTreeModule,
 } from "../../../src/platform/windows-tree.js";
+import { FakeKernel32 } from "./fake-kernel32.js";
 
 function fakeModule(list: ProcessListEntry[]): WindowsProcessTreeModule & { roots: number[] } {
   const roots: number[] = [];
@@ -66,5 +67,51 @@ describe("platform/windows-tree (fake @vscode/windows-process-tree)", () => {
       new WindowsProcessTree(() => loadWindowsProcessTree(absent)).descendants(4),
       UnavailableError,
     );
+  });
+});
+
+describe("platform/windows-tree startedAt (fake kernel32)", () => {
+  const noModule = (): WindowsProcessTreeModule => {
+    throw new Error("descendants module must not be loaded for startedAt");
+  };
+
+  it("a live pid → its creation time; no such pid / access denied → undefined", async () => {
+    const k32 = new FakeKernel32();
+    const at = new Date("2026-11-25T14:00:00.123Z");
+    k32.spawn(40, at);
+    k32.spawn(44);
+    k32.denied.add(44);
+    const tree = new WindowsProcessTree(noModule, () => k32);
+    assert.equal((await tree.startedAt(40))?.toISOString(), at.toISOString());
+    assert.equal(await tree.startedAt(1234), undefined);
+    assert.equal(await tree.startedAt(44), undefined);
+    assert.deepEqual(k32.calls, ["GetProcessTimes(40)", "GetProcessTimes(1234)", "GetProcessTimes(44)"]);
+  });
+
+  it("pids that cannot name a Windows process → undefined without asking kernel32", async () => {
+    const k32 = new FakeKernel32();
+    const tree = new WindowsProcessTree(noModule, () => k32);
+    for (const pid of [0, -4, 1.5, Number.NaN, 2 ** 32]) assert.equal(await tree.startedAt(pid), undefined);
+    assert.deepEqual(k32.calls, []);
+  });
+
+  it("kernel32 loaded lazily, once; a failing load or call → undefined (delete then kills nothing)", async () => {
+    const k32 = new FakeKernel32();
+    k32.spawn(48);
+    let loads = 0;
+    const tree = new WindowsProcessTree(noModule, () => {
+      loads++;
+      return k32;
+    });
+    assert.equal(loads, 0);
+    assert.ok(await tree.startedAt(48));
+    k32.failProcessTimes = 6;
+    assert.equal(await tree.startedAt(48), undefined);
+    assert.equal(loads, 1);
+
+    const broken = new WindowsProcessTree(noModule, () => {
+      throw new Error("kernel32.dll: cannot load");
+    });
+    assert.equal(await broken.startedAt(48), undefined);
   });
 });
