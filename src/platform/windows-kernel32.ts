@@ -55,9 +55,10 @@ export interface Kernel32 {
   /**
    * When the process `pid` names now was created: `OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION)` (the
    * least access there is, granted even for most processes of other users), `GetProcessTimes`,
-   * `CloseHandle`. `undefined` when there is no such process (`ERROR_INVALID_PARAMETER`) or it may not be
-   * opened (`ERROR_ACCESS_DENIED`, protected processes); other failures throw. A process that exited but
-   * whose object another handle keeps alive still answers (its pid cannot be reused meanwhile).
+   * `CloseHandle`. `undefined` when there is no such process (`ERROR_INVALID_PARAMETER`), it may not be
+   * opened (`ERROR_ACCESS_DENIED`, protected processes), or it has exited (a non-zero exit time: the
+   * object of an exited process lives on while anyone holds a handle, and under Wine for a moment after
+   * the last one closed). Other failures throw.
    */
   processCreationTime(pid: number): Date | undefined;
 }
@@ -208,9 +209,11 @@ export function bindKernel32(koffi: Koffi, library = "kernel32.dll"): Kernel32 {
         throw new Win32Error("OpenProcess", code);
       }
       try {
-        // koffi fills each object from its FILETIME; only the creation time is used.
+        // koffi fills each object from its FILETIME; kernel and user times are not used.
         const creation: Partial<FileTime> = {};
-        if (!GetProcessTimes(h, creation, {}, {}, {})) fail("GetProcessTimes");
+        const exit: Partial<FileTime> = {};
+        if (!GetProcessTimes(h, creation, exit, {}, {})) fail("GetProcessTimes");
+        if (exit.dwLowDateTime || exit.dwHighDateTime) return undefined; // exited: no process any more
         return fileTimeToDate({
           dwLowDateTime: creation.dwLowDateTime ?? 0,
           dwHighDateTime: creation.dwHighDateTime ?? 0,

@@ -97,7 +97,7 @@ export class FakeKernel32 implements Kernel32 {
     const p = this.processes.get(pid);
     if (!p) return undefined; // ERROR_INVALID_PARAMETER
     if (this.failProcessTimes !== undefined) throw new Win32Error("GetProcessTimes", this.failProcessTimes);
-    return p.createdAt;
+    return p.exitCode === undefined ? p.createdAt : undefined; // an exit time → no process any more
   }
 
   #fireLater(h: FakeHandle, w: { pid: number; onSignaled: () => void; fired: boolean }): void {

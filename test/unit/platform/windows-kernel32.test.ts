@@ -80,7 +80,8 @@ int GetProcessTimes(void *h, filetime_t *creation, filetime_t *exit, filetime_t 
   proc_t *p = h;
   if (times_error) { last_error = times_error; return 0; }
   creation->lo = p->created_lo; creation->hi = p->created_hi;
-  exit->lo = exit->hi = 0; kernel->lo = kernel->hi = 7; user->lo = user->hi = 9;
+  exit->lo = p->exited ? 0x80000000u : 0; exit->hi = 0; /* any non-zero time once exited */
+  kernel->lo = kernel->hi = 7; user->lo = user->hi = 9;
   return 1;
 }
 int RegisterWaitForSingleObject(void **out, void *obj, cb_t cb, uintptr_t ctx, uint32_t ms, uint32_t flags) {
@@ -208,7 +209,7 @@ const haveGcc = process.platform === "linux" && spawnSync("gcc", ["--version"]).
       ctl.exit(60, 1); // the stand-in skips cancelled waits, as Windows does after UnregisterWait
     });
 
-    it("processCreationTime: FILETIME out-parameter read, limited access only, handle closed", () => {
+    it("processCreationTime: FILETIME out-parameters read, limited access only, exited → undefined", () => {
       // 2026-01-02T03:04:05.006Z as a FILETIME: (ms + 11644473600000) * 10000 100-ns intervals.
       const at = new Date("2026-01-02T03:04:05.006Z");
       const ticks = (BigInt(at.getTime()) + 11_644_473_600_000n) * 10_000n + 1234n;
@@ -216,6 +217,8 @@ const haveGcc = process.platform === "linux" && spawnSync("gcc", ["--version"]).
       ctl.created(70, Number(ticks & 0xffff_ffffn), Number(ticks >> 32n));
       assert.equal(k32.processCreationTime(70)?.toISOString(), at.toISOString());
       assert.equal(ctl.lastAccess(), 0x1000, "PROCESS_QUERY_LIMITED_INFORMATION only");
+      ctl.exit(70, 0); // the process object lives on (a handle elsewhere), with an exit time
+      assert.equal(k32.processCreationTime(70), undefined);
       assert.equal(ctl.openHandles(), 0);
     });
 

@@ -75,17 +75,23 @@ describe("platform/windows-tree startedAt (fake kernel32)", () => {
     throw new Error("descendants module must not be loaded for startedAt");
   };
 
-  it("a live pid → its creation time; no such pid / access denied → undefined", async () => {
+  it("a live pid → its creation time; no such pid / access denied / exited → undefined", async () => {
     const k32 = new FakeKernel32();
     const at = new Date("2026-11-25T14:00:00.123Z");
     k32.spawn(40, at);
     k32.spawn(44);
     k32.denied.add(44);
+    k32.spawn(52);
+    k32.exit(52, 0);
     const tree = new WindowsProcessTree(noModule, () => k32);
     assert.equal((await tree.startedAt(40))?.toISOString(), at.toISOString());
     assert.equal(await tree.startedAt(1234), undefined);
     assert.equal(await tree.startedAt(44), undefined);
-    assert.deepEqual(k32.calls, ["GetProcessTimes(40)", "GetProcessTimes(1234)", "GetProcessTimes(44)"]);
+    assert.equal(await tree.startedAt(52), undefined);
+    assert.deepEqual(
+      k32.calls,
+      [40, 1234, 44, 52].map((p) => `GetProcessTimes(${p})`),
+    );
   });
 
   it("pids that cannot name a Windows process → undefined without asking kernel32", async () => {
