@@ -53,7 +53,12 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
     containerdAddress: flags.address,
   });
   const listenPath = shimAddress.toListenPath(address);
-  if (await accepts(listenPath)) return address;
+  if (await accepts(listenPath)) {
+    // A live server for this task (a second start): containerd reconnects through the address file after
+    // a restart, so it is written here too (as containerd's own StartShim does).
+    await writeFileAtomic(join(bundle, START_FILES.address), address);
+    return address;
+  }
 
   const child = spawnServer(flags, input, address, bundle, opts.serverCommand);
   try {

@@ -1,9 +1,6 @@
 /**
- * Review h14, finding 6: when a server already answers on the shim address, `start` prints the address
- * but does not write the bundle's `address` file. containerd's own `StartShim` (runc v2, 1.6/1.7) writes
- * `address` in that branch (`shim.CanConnect(address)` → `shim.WriteAddress("address", address)`),
- * because containerd's restart path (`loadShims`) dials the shim through that file: without it, after a
- * containerd restart the live shim is taken for dead and cleaned up (`shim delete` kills the container).
+ * A second `start` for a task whose server is alive prints the same address and writes the bundle's
+ * `address` file (containerd reconnects through it after a restart).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -11,18 +8,18 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { BootstrapParamsSchema } from "../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
-import { platform } from "../../src/platform/index.js";
-import { defaultFlags } from "../../src/shim/flags.js";
-import { start } from "../../src/shim/start.js";
+import { BootstrapParamsSchema } from "../../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
+import { platform } from "../../../src/platform/index.js";
+import { defaultFlags } from "../../../src/shim/flags.js";
+import { start } from "../../../src/shim/start.js";
 
-describe("review h14: start when a server already answers", function () {
+describe("shim start when a server already answers", function () {
   this.timeout(30_000);
   let dir: string;
   let server: Server | undefined;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "h14-start-"));
+    dir = mkdtempSync(join(tmpdir(), "start-reuse-"));
   });
   afterEach(async () => {
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
@@ -30,7 +27,7 @@ describe("review h14: start when a server already answers", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skip("BUG h14-6: the bundle's address file is written when the existing server's address is reused", async () => {
+  it("start with a live server → the same address, and the bundle's address file written", async () => {
     const socketDir = join(dir, "s");
     const bundle = join(dir, "bundle");
     mkdirSync(socketDir);
