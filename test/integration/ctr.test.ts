@@ -34,11 +34,12 @@ for (const variant of RUNTIMES)
 
     afterEach(async function () {
       if (!c) return;
-      let left = await c.settle();
+      // What the test left (reported as found, before the cleanup below removes it).
+      const left = await c.settle();
       const dirty = left.processes.length + left.sockets.length + left.bundles.length > 0;
       if (dirty) {
         await c.removeAll();
-        left = await c.settle();
+        await c.settle();
       }
       c.ids.clear();
       if (this.currentTest?.state === "passed") {
