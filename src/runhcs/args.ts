@@ -37,3 +37,20 @@ export function requireId(id: string, what = "container id"): string {
 export function pushFlag(args: string[], flag: string, value: string | undefined): void {
   if (value !== undefined && value !== "") args.push(flag, value);
 }
+
+/** Parses runhcs's JSON stdout; malformed output is an Error naming the parse failure. */
+export function parseJsonOutput(stdout: string): unknown {
+  try {
+    return JSON.parse(stdout);
+  } catch (e: unknown) {
+    throw new Error(`invalid JSON output: ${(e as Error).message}`);
+  }
+}
+
+/** Parses runhcs's JSON array stdout (`ps`, `list`), where `null` means an empty list. */
+export function parseJsonArray(stdout: string): unknown[] {
+  const value = parseJsonOutput(stdout);
+  if (value === null) return [];
+  if (!Array.isArray(value)) throw new Error("output is not a JSON array");
+  return value;
+}

@@ -1,5 +1,5 @@
 /** `runhcs state`: the container's state as JSON on stdout, parsed into a typed {@link ContainerState}. */
-import { requireId } from "./args.js";
+import { parseJsonOutput, requireId } from "./args.js";
 
 /** runhcs statuses; any status string runhcs may add later reads as `unknown`. */
 export type ContainerStatus = "created" | "running" | "paused" | "stopped" | "unknown";
@@ -74,11 +74,5 @@ export function toContainerState(value: unknown): ContainerState {
 
 /** Parses `runhcs state` stdout. Throws a plain Error on malformed output. */
 export function parseState(stdout: string): ContainerState {
-  let value: unknown;
-  try {
-    value = JSON.parse(stdout);
-  } catch (e: unknown) {
-    throw new Error(`invalid JSON output: ${(e as Error).message}`);
-  }
-  return toContainerState(value);
+  return toContainerState(parseJsonOutput(stdout));
 }
