@@ -55,9 +55,9 @@ export class PosixSignals implements Signals {
 
 /**
  * Windows signals: range 0..64 passed to runhcs unchanged. A host process has no signals, so `kill`
- * terminates it (`process.kill` with SIGKILL is `TerminateProcess`) whatever the number, except 0 which
- * only probes that the process exists (as on posix); it exists for
- * kill-all over host helper processes, the container's own processes are runhcs's business.
+ * terminates it (`process.kill` with SIGKILL is `TerminateProcess`) whatever the number; 0 only probes
+ * that the process exists, as on posix. It serves kill-all over host helper processes: signalling the
+ * container's own processes is runhcs's business.
  */
 export class WindowsSignals implements Signals {
   readonly #kill: KillFn;
