@@ -1,54 +1,15 @@
-/**
- * Wine driver: containerd gives up on a shim whose server still runs (its connection dropped without
- * Shutdown) and runs the binary's `delete` action, from another working directory, as containerd does on
- * Windows. Reports whether the server, the runhcs helper and the container process are gone afterwards.
- */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Client, createClient } from "../../../src/ttrpc/index.js";
 import { runDriver, within } from "./report.js";
+import { gone, runShim } from "./shim-run.js";
 
-const NS = "wine";
-const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), "shim-entry.js");
 const INIT =
   "const pp = process.ppid; setInterval(() => { try { process.kill(pp, 0); } catch { process.exit(7); } }, 200);";
-
-function shimBinary(args: string[], cwd: string) {
-  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
-    const c = spawn(process.execPath, [SHIM, "-namespace", NS, ...args], {
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-      windowsHide: true,
-    });
-    const out: Buffer[] = [];
-    let err = "";
-    c.stdout.on("data", (d: Buffer) => out.push(d));
-    c.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
-    c.once("error", reject);
-    c.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
-
-async function gone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 runDriver(async () => {
   const id = `a${randomBytes(4).toString("hex")}`;
@@ -66,7 +27,7 @@ runDriver(async () => {
   const report: Record<string, unknown> = { id };
   const pids: number[] = [];
   try {
-    const started = await within(shimBinary([...common, "start"], bundle), 60_000, "shim start");
+    const started = await within(runShim([...common, "start"], bundle), 60_000, "shim start");
     if (started.code !== 0) throw new Error(`start failed: ${started.stderr}`);
     const client = await Client.connect(started.stdout.toString().trim(), { timeoutMs: 10_000 });
     const api = createClient(client, TaskV2);
@@ -76,7 +37,7 @@ runDriver(async () => {
     pids.push(shimPid, created.pid, ...(await api.pids({ id })).processes.map((p) => p.pid));
     client.close(); // containerd lost the shim: no Shutdown
 
-    const del = await within(shimBinary([...common, "-bundle", bundle, "delete"], tmp), 60_000, "delete");
+    const del = await within(runShim([...common, "-bundle", bundle, "delete"], tmp), 60_000, "delete");
     report.deleteAction = {
       code: del.code,
       stderr: del.stderr,

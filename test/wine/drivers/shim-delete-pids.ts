@@ -12,13 +12,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { runDriver, within } from "./report.js";
+import { alive, gone, runShim } from "./shim-run.js";
 
-const NS = "wine";
-const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), "shim-entry.js");
 const PID_FILES = ["runhcs-pidfile.pid", "runhcs-exec-e1-pidfile.pid"];
 /** A helper-like process: starts a child (the "container process") and prints its pid. */
 const HELPER = `const c = require("node:child_process").spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"],
@@ -27,24 +25,6 @@ const HELPER = `const c = require("node:child_process").spawn(process.execPath, 
 /** Every pid this driver caused, killed in the end whatever happened. */
 const started: number[] = [];
 const children: ChildProcess[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 /** Starts `node.exe -e script`; resolves once it runs, with its first stdout line when `line`. */
 async function start(script: string, line: boolean): Promise<{ pid: number; printed: string }> {
@@ -80,26 +60,11 @@ async function start(script: string, line: boolean): Promise<{ pid: number; prin
 }
 
 function shimDelete(id: string, bundle: string, cwd: string) {
-  const args = ["-namespace", NS, "-id", id, "-address", `\\\\.\\pipe\\containerd-wine-${id}`];
-  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
-    const c = spawn(
-      process.execPath,
-      [SHIM, ...args, "-publish-binary", "nul", "-bundle", bundle, "delete"],
-      {
-        cwd,
-        stdio: ["ignore", "pipe", "pipe"],
-        windowsHide: true,
-      },
-    );
-    const out: Buffer[] = [];
-    let err = "";
-    c.stdout.on("data", (d: Buffer) => out.push(d));
-    c.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
-    c.once("error", reject);
-    c.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-  });
+  const address = `\\\\.\\pipe\\containerd-wine-${id}`;
+  return runShim(
+    ["-id", id, "-address", address, "-publish-binary", "nul", "-bundle", bundle, "delete"],
+    cwd,
+  );
 }
 
 function bundleIn(tmp: string, name: string): string {

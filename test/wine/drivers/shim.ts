@@ -1,16 +1,7 @@
-/**
- * Wine driver: the shim binary on Windows for real, as containerd drives it. `start` (in the bundle,
- * with TTRPC_ADDRESS) prints the named-pipe address; the driver dials the log pipe and the Task API pipe
- * and runs Connect, Create, Start, Exec (exit 1234), Kill (exec and init), Wait, Delete, Shutdown against
- * the Wine runhcs simulator ($RUNHCS_BINARY = runhcs.exe), serving containerd's stdio pipes and the
- * events service itself; then the binary's `delete` action. Reports everything it saw as JSON.
- */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { ForwardRequestSchema } from "../../../src/gen/containerd/services/events/ttrpc/v1/events_pb.js";
@@ -18,10 +9,9 @@ import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/container
 import { Client, createClient, Server } from "../../../src/ttrpc/index.js";
 import { type Collector, collectOn, dialAndCollect } from "./pipe-server.js";
 import { runDriver, within } from "./report.js";
+import { gone, NS, runShim } from "./shim-run.js";
 
-const NS = "wine";
 const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
-const SHIM = path.join(path.dirname(fileURLToPath(import.meta.url)), "shim-entry.js");
 const pipe = (name: string) => `\\\\.\\pipe\\${name}`;
 
 /** A container process that stops when its helper is gone (Windows does not kill orphans). */
@@ -32,40 +22,8 @@ const EXEC_1234 = `process.stdout.write("exec says hi\\n"); process.exitCode = 1
 const EXEC_LONG = `process.stdout.write("long running\\n"); ${followParent}`;
 
 /** Runs the shim binary once; resolves with its exit code and output. */
-function shimBinary(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
-    const c = spawn(process.execPath, [SHIM, "-namespace", NS, ...args], {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      windowsHide: true,
-    });
-    const out: Buffer[] = [];
-    let err = "";
-    c.stdout.on("data", (d: Buffer) => out.push(d));
-    c.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
-    c.once("error", reject);
-    c.once("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
-
 function processSpec(script: string, cwd: string) {
   return { args: [process.execPath, "-e", script], cwd, env: [`SystemRoot=${process.env.SystemRoot ?? ""}`] };
-}
-
-async function gone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 runDriver(async () => {
@@ -101,7 +59,7 @@ runDriver(async () => {
   const report: Record<string, unknown> = { id };
   try {
     const t0 = Date.now();
-    const started = await within(shimBinary([...common, "start"], bundle, env), 60_000, "shim start");
+    const started = await within(runShim([...common, "start"], bundle, env), 60_000, "shim start");
     report.startMs = Date.now() - t0;
     report.start = { code: started.code, stdout: started.stdout.toString(), stderr: started.stderr };
     if (started.code !== 0) return report;
@@ -109,7 +67,7 @@ runDriver(async () => {
     report.bundleFilesAfterStart = fs.readdirSync(bundle).sort();
     // containerd retrying start: the server that answers on the pipe is reused, nothing new is spawned.
     const shimPidFile = fs.readFileSync(path.join(bundle, "shim.pid"), "utf8");
-    const again = await within(shimBinary([...common, "start"], bundle, env), 60_000, "second start");
+    const again = await within(runShim([...common, "start"], bundle, env), 60_000, "second start");
     report.secondStart = {
       code: again.code,
       sameAddress: again.stdout.toString().trim() === address,
@@ -181,11 +139,7 @@ runDriver(async () => {
     const lines = (c: Collector) => c.text().split("\n").filter(Boolean);
     report.logLines = { first: lines(log).length, newest: lines(log2).map((l) => JSON.parse(l).msg) };
 
-    const del = await within(
-      shimBinary([...common, "-bundle", bundle, "delete"], tmp, env),
-      60_000,
-      "delete",
-    );
+    const del = await within(runShim([...common, "-bundle", bundle, "delete"], tmp, env), 60_000, "delete");
     report.deleteAction = {
       code: del.code,
       stderr: del.stderr,
