@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { distDir, ensureWine, RUNHCS_EXE, runDriver, winPath } from "./wine-env.js";
+import { distDir, RUNHCS_EXE, runDriver, skipUnlessWine, winPath } from "./wine-env.js";
 
 interface DeleteRun {
   code: number | null;
@@ -30,11 +30,7 @@ describe("wine: shim delete and runhcs pid files (Windows start times)", functio
   let dump: string;
 
   before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
+    await skipUnlessWine.call(this);
     state = fs.mkdtempSync(path.join(os.tmpdir(), "wine-runhcs-state-"));
     try {
       const dist = distDir();

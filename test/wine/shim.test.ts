@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Status } from "../../src/gen/containerd/types/task/task_pb.js";
-import { distDir, ensureWine, RUNHCS_EXE, runDriver, winPath } from "./wine-env.js";
+import { distDir, RUNHCS_EXE, runDriver, skipUnlessWine, winPath } from "./wine-env.js";
 
 interface ShimReport {
   id: string;
@@ -22,13 +22,7 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
   this.timeout(300_000);
   let state: string;
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
   beforeEach(() => {
     state = fs.mkdtempSync(path.join(os.tmpdir(), "wine-runhcs-state-"));
   });

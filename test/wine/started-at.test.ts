@@ -3,7 +3,7 @@
  * PROCESS_QUERY_LIMITED_INFORMATION + GetProcessTimes through koffi) under the real Windows node.
  */
 import assert from "node:assert/strict";
-import { distDir, ensureWine, runDriver } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
 
 interface StartedAtResult {
   child: { pid: number; before: number; spawned: number; startedAt: number | null; again: number | null };
@@ -19,13 +19,7 @@ const SLACK_MS = 2_000;
 describe("wine: Windows ProcessTree.startedAt through GetProcessTimes", function () {
   this.timeout(180_000);
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
 
   it("a child → when it was spawned (±2 s); this process earlier; an exited or unknown pid → undefined", async () => {
     const run = await runDriver<StartedAtResult>(distDir(), "started-at", [], 120_000);

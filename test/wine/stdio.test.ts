@@ -4,7 +4,7 @@
  * pattern), CloseIO, and outputDone only after the helper closed its ends.
  */
 import assert from "node:assert/strict";
-import { distDir, ensureWine, runDriver } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
 
 interface StdioResult {
   runhcsExit: number | null;
@@ -17,13 +17,7 @@ interface StdioResult {
 describe("wine: stdio relay over named pipes and uv_pipe", function () {
   this.timeout(180_000);
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
 
   it("a detached helper inherits the pipes: stdin round trip, CloseIO gives EOF, output relayed", async () => {
     const run = await runDriver<StdioResult>(distDir(), "stdio", [], 120_000);

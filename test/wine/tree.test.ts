@@ -3,7 +3,7 @@
  * installed here) lists real descendants under the Windows node.
  */
 import assert from "node:assert/strict";
-import { distDir, ensureWine, runDriver } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
 
 interface TreeResult {
   child: number;
@@ -17,13 +17,7 @@ interface TreeResult {
 describe("wine: Windows ProcessTree through a Toolhelp snapshot", function () {
   this.timeout(180_000);
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
 
   it("descendants of a child (its grandchild), of the driver (both), of an unknown pid (none)", async () => {
     const run = await runDriver<TreeResult>(distDir(), "tree", [], 120_000);

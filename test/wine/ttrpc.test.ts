@@ -2,7 +2,7 @@
  * Wine lane: src/ttrpc over a real Windows named pipe (the shim's Task API transport on Windows).
  */
 import assert from "node:assert/strict";
-import { distDir, ensureWine, runDriver } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
 
 interface TtrpcResult {
   bigOk: boolean[];
@@ -14,13 +14,7 @@ interface TtrpcResult {
 describe("wine: ttrpc over a Windows named pipe", function () {
   this.timeout(180_000);
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
 
   it("payloads up to the 4 MiB limit intact, 200 concurrent calls, an over-limit request refused", async () => {
     const run = await runDriver<TtrpcResult>(distDir(), "ttrpc", [], 150_000);

@@ -3,7 +3,7 @@
  * through koffi) on the real Windows node under Wine, for processes that are not the waiter's children.
  */
 import assert from "node:assert/strict";
-import { distDir, ensureWine, runDriver } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
 
 interface WaiterResult {
   codes: number[];
@@ -16,13 +16,7 @@ interface WaiterResult {
 describe("wine: Windows ProcessWaiter with the real kernel32", function () {
   this.timeout(180_000);
 
-  before(async function () {
-    const skip = await ensureWine();
-    if (skip) {
-      console.log(`    skipping the Wine lane: ${skip}`);
-      this.skip();
-    }
-  });
+  before(skipUnlessWine);
 
   it("exact exit codes of orphans (3, 1234, 0xC0000005) without polling; a vanished pid is NotFound", async () => {
     const run = await runDriver<WaiterResult>(distDir(), "waiter", ["3", "1234", "-1073741819"], 120_000);

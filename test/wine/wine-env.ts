@@ -55,6 +55,15 @@ export function ensureWine(): Promise<string | undefined> {
   return ready;
 }
 
+/** For a suite's `before`: prepares Wine, or skips the suite saying why (only where Wine cannot be installed). */
+export async function skipUnlessWine(this: Mocha.Context): Promise<void> {
+  const skip = await ensureWine();
+  if (skip) {
+    console.log(`    skipping the Wine lane: ${skip}`);
+    this.skip();
+  }
+}
+
 /** What a driver run produced. */
 export interface DriverRun<T> {
   /** The driver's JSON result (undefined if it wrote none). */
