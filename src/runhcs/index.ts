@@ -11,6 +11,8 @@ export { listArgs, parseList } from "./list.js";
 export { lastErrorMessage } from "./log-tail.js";
 export { type PauseOptions, pauseArgs } from "./pause.js";
 export {
+  type AwaitPidFileOptions,
+  awaitPidFile,
   PidFileError,
   type PidFileProblem,
   parsePid,
@@ -21,6 +23,8 @@ export { type PsOptions, parsePs, psArgs } from "./ps.js";
 export { type ResizeTtyOptions, resizeTtyArgs } from "./resize-tty.js";
 export { type ResumeOptions, resumeArgs } from "./resume.js";
 export {
+  type AttachedExec,
+  type AttachedExecOptions,
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
   type IoCallOptions,

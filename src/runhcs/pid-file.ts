@@ -55,16 +55,7 @@ export async function readPidFile(path: string, opts: ReadPidFileOptions = {}): 
   const start = Date.now();
   for (;;) {
     opts.signal?.throwIfAborted();
-    let content: string | undefined;
-    try {
-      content = await readFile(path, "utf8");
-    } catch (e: unknown) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw new PidFileError(path, "missing", "", `cannot read pid file ${path}: ${(e as Error).message}`, {
-          cause: e,
-        });
-      }
-    }
+    const content = await readContent(path);
     if (content !== undefined) {
       const pid = parsePid(content);
       if (pid !== undefined) return pid;
@@ -86,5 +77,72 @@ export async function readPidFile(path: string, opts: ReadPidFileOptions = {}): 
       );
     }
     await sleep(opts.retryMs ?? PID_FILE_RETRY_MS, undefined, opts.signal ? { signal: opts.signal } : {});
+  }
+}
+
+/** Options of {@link awaitPidFile}. */
+export interface AwaitPidFileOptions {
+  /** Stop waiting once this settles (the writer exited): one last read decides. */
+  until: Promise<unknown>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** First and longest pause between two reads of {@link awaitPidFile}. */
+const AWAIT_FIRST_MS = 1;
+const AWAIT_MAX_MS = 50;
+
+/**
+ * Waits for a pid file that a still-running writer will produce (`runhcs exec` without `--detach`
+ * writes it once its helper is up, then waits for the process): reads at once, then after 1, 2, 4 …
+ * 50 ms, until the pid is there or `until` settled (then one last read). Resolves `undefined` when the
+ * writer ended without a valid pid file; rejects with `PidFileError` at `timeoutMs`, or the abort reason.
+ */
+export async function awaitPidFile(path: string, opts: AwaitPidFileOptions): Promise<number | undefined> {
+  let ended = false;
+  const ends = opts.until.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let delay = AWAIT_FIRST_MS; ; delay = Math.min(delay * 2, AWAIT_MAX_MS)) {
+    opts.signal?.throwIfAborted();
+    const last = ended;
+    const pid = await readPidOnce(path);
+    if (pid !== undefined || last) return pid;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw new PidFileError(
+        path,
+        "missing",
+        "",
+        `pid file ${path} did not appear within ${opts.timeoutMs} ms`,
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ends, new Promise((r) => (timer = setTimeout(r, Math.min(delay, remaining))))]);
+    clearTimeout(timer);
+  }
+}
+
+/** One read: the pid, or undefined while the file is missing or not (yet) a valid pid. */
+async function readPidOnce(path: string): Promise<number | undefined> {
+  const content = await readContent(path);
+  return content === undefined ? undefined : parsePid(content);
+}
+
+/** The file's text, undefined while it does not exist; other read errors (permissions, a directory) throw. */
+async function readContent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new PidFileError(path, "missing", "", `cannot read pid file ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }

@@ -4,6 +4,8 @@
  * with the pure `xxxArgs` of its module and goes through {@link Runhcs.run}, which spawns runhcs via the
  * {@link CommandRunner} and turns a non-zero exit into a {@link RuntimeError} carrying runhcs's message.
  */
+import { constants as osConstants } from "node:os";
+import { CanceledError } from "../errdefs.js";
 import { isNamedPipe, logPath } from "./args.js";
 import { resolveBinary } from "./binary.js";
 import { type CreateOptions, createArgs } from "./create.js";
@@ -15,6 +17,7 @@ import { killArgs } from "./kill.js";
 import { listArgs, parseList } from "./list.js";
 import { logErrorSince, logOffset } from "./log-tail.js";
 import { pauseArgs } from "./pause.js";
+import { awaitPidFile, PidFileError } from "./pid-file.js";
 import { parsePs, psArgs } from "./ps.js";
 import { type ResizeTtyOptions, resizeTtyArgs } from "./resize-tty.js";
 import { resumeArgs } from "./resume.js";
@@ -102,6 +105,16 @@ export class Runhcs {
    * `--log` file written during this call, else the tail of its stderr.
    */
   async run(subArgs: readonly string[], call: IoCallOptions = {}): Promise<CommandResult> {
+    const { result, failure } = await this.#spawn(subArgs, call);
+    if (result.exitCode === 0) return result;
+    throw await failure();
+  }
+
+  /** Spawns runhcs and waits for its exit; `failure()` builds the RuntimeError of a non-zero exit. */
+  async #spawn(
+    subArgs: readonly string[],
+    call: IoCallOptions,
+  ): Promise<{ result: CommandResult; failure: () => Promise<RuntimeError> }> {
     const argv = this.argv(subArgs);
     const command = subArgs[0] ?? "";
     const { log, logFormat } = this.#global;
@@ -127,16 +140,18 @@ export class Runhcs {
       }
       throw e;
     }
-    if (result.exitCode === 0) return result;
-    let message = logFile ? await logErrorSince(logFile, offset) : "";
-    if (!message) message = tail(result.stderr) || tail(result.stdout);
-    throw new RuntimeError({
-      command,
-      argv,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      runtimeMessage: message,
-    });
+    const failure = async (): Promise<RuntimeError> => {
+      let message = logFile ? await logErrorSince(logFile, offset) : "";
+      if (!message) message = tail(result.stderr) || tail(result.stdout);
+      return new RuntimeError({
+        command,
+        argv,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        runtimeMessage: message,
+      });
+    };
+    return { result, failure };
   }
 
   /** Runs a subcommand and parses its stdout; a parse failure is a RuntimeError too (exit status 0). */
@@ -170,6 +185,47 @@ export class Runhcs {
   /** `exec`: starts another process in container `opts.id`; the pid file holds its helper's host pid. */
   async exec(opts: ExecOptions, call: IoCallOptions = {}): Promise<void> {
     await this.run(execArgs(opts), call);
+  }
+
+  /**
+   * `exec` without `--detach`: runhcs writes the pid file once its helper runs the process, then waits
+   * for the helper and exits with its code, which is the process's own (hcsshim cmd/runhcs/exec.go:
+   * `os.Exit(ExitCode)`). Resolves with the helper's pid as soon as the pid file holds it, and an `exited`
+   * promise for the exact code, so an exec that ends before we could open its helper loses nothing
+   * (with `--detach` its helper may be gone before the pid file is read). `call.timeoutMs` bounds the
+   * wait for the pid file only (runhcs is killed then); a runhcs that exits without writing it failed.
+   */
+  async execAttached(opts: AttachedExecOptions, call: IoCallOptions = {}): Promise<AttachedExec> {
+    const own = new AbortController();
+    const cancel = (): void => own.abort(call.signal?.reason);
+    call.signal?.addEventListener("abort", cancel, { once: true });
+    const running = this.#spawn(execArgs({ ...opts, detach: false }), {
+      ...call,
+      timeoutMs: Number.POSITIVE_INFINITY,
+      signal: own.signal,
+    }).then((r) => ({ ...r, exitedAt: new Date() }));
+    running.catch(() => {}); // observed below, or after the pid file came
+    let pid: number | undefined;
+    try {
+      pid = await awaitPidFile(opts.pidFile, {
+        until: running,
+        timeoutMs: call.timeoutMs ?? this.#timeoutMs,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+    } catch (e: unknown) {
+      own.abort(e);
+      throw call.signal?.aborted ? new CanceledError("runhcs exec", { cause: call.signal.reason }) : e;
+    } finally {
+      call.signal?.removeEventListener("abort", cancel);
+    }
+    if (pid === undefined) {
+      const { result, failure } = await running;
+      throw result.exitCode === 0
+        ? new PidFileError(opts.pidFile, "missing", "", `runhcs exec wrote no pid file ${opts.pidFile}`)
+        : await failure();
+    }
+    const exited = running.then(({ result, exitedAt }) => ({ exitCode: exitCodeOf(result), exitedAt }));
+    return { pid, exited };
   }
 
   /** `kill <id> <signal>`: signals the init process. See `isContainerStopped`. */
@@ -211,6 +267,26 @@ export class Runhcs {
   async resizeTty(opts: ResizeTtyOptions, call: CallOptions = {}): Promise<void> {
     await this.run(resizeTtyArgs(opts), call);
   }
+}
+
+/** What {@link Runhcs.execAttached} needs: the pid file is how we learn the helper's pid. */
+export type AttachedExecOptions = Omit<ExecOptions, "detach"> & { pidFile: string };
+
+/** A running attached exec: its helper's host pid, and how the process ended once it did. */
+export interface AttachedExec {
+  pid: number;
+  /** The exit code of `runhcs exec`, i.e. the process's; rejects only if runhcs could not be waited for. */
+  exited: Promise<{ exitCode: number; exitedAt: Date }>;
+}
+
+/**
+ * The process's exit code from `runhcs exec`'s: Windows' full 32 bits unsigned; a death by signal
+ * (posix, runhcs itself killed) as `128 + N`, the shell's convention.
+ */
+function exitCodeOf(result: CommandResult): number {
+  if (result.exitCode !== null) return result.exitCode >>> 0;
+  const signo = result.signal ? osConstants.signals[result.signal] : undefined;
+  return signo ? 128 + signo : 255;
 }
 
 /** Trimmed, bounded tail of an output stream. */

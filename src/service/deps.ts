@@ -40,7 +40,7 @@ export interface EventSender {
 /** The runhcs calls the service makes (the real {@link Runhcs} client; a fake in tests). */
 export type RunhcsClient = Pick<
   Runhcs,
-  "create" | "start" | "exec" | "kill" | "delete" | "state" | "ps" | "pause" | "resume" | "resizeTty"
+  "create" | "start" | "execAttached" | "kill" | "delete" | "state" | "ps" | "pause" | "resume" | "resizeTty"
 >;
 
 /** Everything a {@link Task} depends on. */

@@ -398,18 +398,18 @@ export class Task {
       start: async () => {
         const { io } = entry();
         try {
-          await init.runhcs.exec(
+          // Attached: runhcs exec's own exit code is the process's, so a process that ends at once
+          // (before its helper could be opened) still reports its exact code.
+          const { pid, exited } = await init.runhcs.execAttached(
             {
               id: init.proc.id,
               processFile: specFile,
-              detach: true,
               pidFile,
               ...(init.options.debug ? { shimLog: join(init.bundle, BUNDLE_FILES.execShimLog(execId)) } : {}),
             },
-            { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn() },
+            { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn(), timeoutMs: this.#timeouts.startMs },
           );
-          const pid = await readPidFile(pidFile);
-          this.#watchExit(entry(), this.#deps.waiter.wait(pid));
+          this.#watchExit(entry(), exited);
           return pid;
         } catch (err: unknown) {
           throw runhcsFailure(err, `start exec ${execId}`);

@@ -52,9 +52,13 @@ export class FakeRunhcs implements RunhcsClient {
     this.#check("start", id);
     this.status = "running";
   }
-  async exec(opts: { id: string; pidFile?: string; processFile: string }): Promise<void> {
+  /** Set by the deps: how an attached exec's exit is observed (the fake waiter, driven by the test). */
+  waitFor: (pid: number) => Promise<ExitInfo> = () => new Promise(() => {});
+  async execAttached(opts: { id: string; pidFile: string; processFile: string }) {
     this.#check("exec", opts.id);
-    if (opts.pidFile) await writeFile(opts.pidFile, String(this.nextPid++));
+    const pid = this.nextPid++;
+    await writeFile(opts.pidFile, String(pid));
+    return { pid, exited: this.waitFor(pid) };
   }
   async kill(id: string, signal: number | string): Promise<void> {
     this.#check("kill", `${id} ${signal}`);
@@ -161,6 +165,7 @@ export class FakeDeps {
   autoFinishOutput = true;
 
   deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}): TaskDeps {
+    this.runhcs.waitFor = (pid) => this.waiter.wait(pid);
     const tree: ProcessTree = {
       descendants: async (pid) => this.children.get(pid) ?? [],
       startedAt: async () => undefined,
