@@ -12,7 +12,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { isSea } from "node:sea";
 import type { Readable } from "node:stream";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
 import { platform } from "../platform/index.js";
@@ -20,6 +19,7 @@ import type { StartInput } from "./compat.js";
 import type { ShimFlags } from "./flags.js";
 import { accepts } from "./probe.js";
 import { errorText, READY_FD_ENV, READY_OK } from "./ready.js";
+import { selfCommand, selfDir } from "./self.js";
 import { removeStaleSocket } from "./stale-socket.js";
 import { readAll } from "./stdin.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
@@ -113,7 +113,7 @@ function spawnServer(
   const env: NodeJS.ProcessEnv = { ...process.env, [READY_FD_ENV]: "3" };
   if (input.ttrpcAddress && !env[TTRPC_ADDRESS_ENV]) env[TTRPC_ADDRESS_ENV] = input.ttrpcAddress;
   return spawn(exe as string, args, {
-    cwd: bundle,
+    cwd: selfDir(),
     env,
     detached: true, // own session: containerd's signals and terminal are not the server's
     stdio: ["ignore", "ignore", "ignore", "pipe"],
@@ -174,12 +174,4 @@ async function killServer(child: ChildProcess): Promise<void> {
     return; // already gone
   }
   await gone;
-}
-
-/**
- * How to run this program again: node with its flags and the script, or, in a single executable
- * (where Node repeats the executable as argv[1] and there is no script), the executable alone.
- */
-function selfCommand(): string[] {
-  return isSea() ? [process.execPath] : [process.execPath, ...process.execArgv, process.argv[1] ?? ""];
 }

@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -25,7 +26,7 @@ import { defaultFlags, type ShimFlags } from "../../../src/shim/flags.js";
 import { accepts } from "../../../src/shim/probe.js";
 import { start } from "../../../src/shim/start.js";
 import { Client } from "../../../src/ttrpc/index.js";
-import { isAlive, shimEntry, tempDir, waitGone } from "./helpers.js";
+import { isAlive, runShim, shimEntry, tempDir, waitGone } from "./helpers.js";
 
 const TASK = "containerd.task.v2.Task";
 
@@ -95,6 +96,20 @@ describe("shim start", function () {
     assert.equal(shimPid, pid);
     // no temp files of the atomic writes remain
     assert.deepEqual(readdirSync(bundle).sort(), ["address", "shim.pid"]);
+  });
+
+  it("the binary's start → the server's working directory is the executable's, not the bundle", async () => {
+    const r = await runShim(
+      entry,
+      ["-namespace", "unit", "-id", "t9", "-address", join(dir, "c.sock"), "-bundle", bundle, "start"],
+      { cwd: bundle, input: input() },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const pid = Number(readFileSync(join(bundle, "shim.pid"), "utf8"));
+    pids.push(pid);
+    // Windows cannot remove a directory that a live process has as its cwd, and containerd removes the
+    // bundle right after Shutdown.
+    assert.equal(realpathSync(`/proc/${pid}/cwd`), realpathSync(join(dir, "rt", "bin")));
   });
 
   it("start twice → the second prints the same address and starts nothing", async () => {
