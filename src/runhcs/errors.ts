@@ -85,3 +85,11 @@ export function isContainerStopped(err: unknown): boolean {
 export function isNotFound(err: unknown): boolean {
   return matches(err, ["is not present for id", "not found", "does not exist"]);
 }
+
+/**
+ * True when runhcs refused to create an id it already has: `container <id> already exists` (hcsshim
+ * `internal/regstate` Key.Create). That state is another container's: a failed create must not delete it.
+ */
+export function isAlreadyExists(err: unknown): boolean {
+  return matches(err, ["already exists", "container with id exists"]);
+}

@@ -3,7 +3,13 @@ export { absolutePath, isNamedPipe, logPath, PIPE_PREFIX } from "./args.js";
 export { defaultBinaryName, RUNHCS_BINARY_ENV, resolveBinary } from "./binary.js";
 export { type CreateOptions, createArgs } from "./create.js";
 export { type DeleteOptions, deleteArgs } from "./delete.js";
-export { isContainerStopped, isNotFound, RuntimeError, type RuntimeErrorInit } from "./errors.js";
+export {
+  isAlreadyExists,
+  isContainerStopped,
+  isNotFound,
+  RuntimeError,
+  type RuntimeErrorInit,
+} from "./errors.js";
 export { type ExecOptions, execArgs } from "./exec.js";
 export { type GlobalOptions, globalArgs, type LogFormat } from "./global-args.js";
 export { type KillOptions, killArgs } from "./kill.js";

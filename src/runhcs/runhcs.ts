@@ -38,8 +38,10 @@ export const MAX_MESSAGE_CHARS = 4096;
 
 /** Construction options: the global flags plus how to spawn. */
 export interface RunhcsOptions extends GlobalOptions {
-  /** Binary to run; default `$RUNHCS_BINARY`, else `runhcs.exe`/`runhcs` from PATH. */
+  /** Binary to run; default `$RUNHCS_BINARY`, else `runhcs.exe`/`runhcs` from PATH, else from `besideDir`. */
   binary?: string;
+  /** Where runhcs is looked for after PATH: the shim executable's directory (see `binary.ts`). */
+  besideDir?: string;
   /** Environment of runhcs (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Working directory of runhcs (default: this process's). */
@@ -78,7 +80,11 @@ export class Runhcs {
   readonly #timeoutMs: number;
 
   constructor(opts: RunhcsOptions = {}) {
-    this.binary = resolveBinary({ binary: opts.binary, env: opts.env ?? process.env });
+    this.binary = resolveBinary({
+      binary: opts.binary,
+      env: opts.env ?? process.env,
+      besideDir: opts.besideDir,
+    });
     const { debug, log, logFormat, owner, root } = opts;
     this.#global = {
       ...(debug !== undefined ? { debug } : {}),

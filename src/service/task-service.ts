@@ -1,14 +1,14 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
 import { FailedPreconditionError, InvalidArgumentError, NotImplementedError } from "../errdefs.js";
-import { OptionsSchema, ProcessDetailsSchema } from "../gen/containerd/runhcs/v1/runhcs_pb.js";
+import { type Options, OptionsSchema, ProcessDetailsSchema } from "../gen/containerd/runhcs/v1/runhcs_pb.js";
 import { Task as TaskServiceDesc } from "../gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../gen/containerd/types/task/task_pb.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessStatus } from "../process/types.js";
 import { type CallContext, registerService, type Server } from "../ttrpc/index.js";
 import { VERSION } from "../version.js";
-import { type RuntimeOptions, type Task, timestamp } from "./task.js";
+import { DEFAULT_CREATE_TIMEOUT_MS, type RuntimeOptions, type Task, timestamp } from "./task.js";
 
 /** containerd 2.x drives the same service, with the same messages, under this name. */
 export const TASK_V3_SERVICE = "containerd.task.v3.Task";
@@ -87,6 +87,7 @@ export function registerTaskService(server: Server, task: Task, shim: ShimContro
         })),
         stdio: { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, terminal: req.terminal },
         options: runtimeOptions(req.options, shim.logger),
+        signal: ctx.signal,
       });
       return { pid };
     },
@@ -188,18 +189,26 @@ export function registerTaskService(server: Server, task: Task, shim: ShimContro
 
 /** The runtime options of a Create request; other option types (e.g. CRI's) are logged and ignored. */
 function runtimeOptions(options: Any | undefined, logger: Logger): RuntimeOptions {
-  const defaults = { debug: false, registryRoot: "" };
+  const defaults = { debug: false, registryRoot: "", createTimeoutMs: DEFAULT_CREATE_TIMEOUT_MS };
   if (!options?.typeUrl) return defaults;
   if (options.typeUrl.split("/").pop() !== OPTIONS_TYPE) {
     logger.warn({ typeUrl: options.typeUrl }, "ignoring runtime options of an unknown type");
     return defaults;
   }
+  let o: Options;
   try {
-    const o = fromBinary(OptionsSchema, options.value);
-    return { debug: o.debug, registryRoot: o.registryRoot };
+    o = fromBinary(OptionsSchema, options.value);
   } catch (err: unknown) {
     throw new InvalidArgumentError(`runtime options ${OPTIONS_TYPE}: ${String(err)}`, { cause: err });
   }
+  if (o.createTimeoutInSec < 0) {
+    throw new InvalidArgumentError(`runtime options: create_timeout_in_sec ${o.createTimeoutInSec} < 0`);
+  }
+  return {
+    debug: o.debug,
+    registryRoot: o.registryRoot,
+    createTimeoutMs: o.createTimeoutInSec > 0 ? o.createTimeoutInSec * 1000 : DEFAULT_CREATE_TIMEOUT_MS,
+  };
 }
 
 function detailsAny(execId: string): Any {

@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { writeFileAtomic } from "../bundle/atomic-write.js";
 import { type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
 import {
   AlreadyExistsError,
@@ -14,7 +15,7 @@ import type { ExitInfo } from "../platform/types.js";
 import { ExecProcess } from "../process/exec.js";
 import { InitProcess } from "../process/init.js";
 import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../process/types.js";
-import { isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
+import { isAlreadyExists, isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 
@@ -29,9 +30,15 @@ export const BUNDLE_FILES = {
   execSpec: (execId: string) => `exec-${execId}-process.json`,
   execPid: (execId: string) => `runhcs-exec-${execId}-pidfile.pid`,
   execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
+  /** The `--root` the task was created with, for the `delete` action when the server is gone. */
+  runhcsRoot: "runhcs-root",
 } as const;
 
 const DEFAULT_TIMEOUTS: TaskTimeouts = { startMs: 30_000, outputDrainMs: 5_000, deleteExitMs: 5_000 };
+/** `runhcs create` unless the runtime options say otherwise: a utility VM may boot for minutes. */
+export const DEFAULT_CREATE_TIMEOUT_MS = 10 * 60_000;
+/** The `runhcs delete --force` that cleans up after a failed or cancelled create. */
+const CREATE_CLEANUP_TIMEOUT_MS = 60_000;
 /** Backoff of the `runhcs state` checks after `runhcs start`: at once, then 5, 10, 20 ... 100 ms. */
 const START_POLL_FIRST_MS = 5;
 const START_POLL_MAX_MS = 100;
@@ -41,6 +48,8 @@ const SIGKILL = 9;
 export interface RuntimeOptions {
   debug: boolean;
   registryRoot: string;
+  /** Bound of `runhcs create` (ms). */
+  createTimeoutMs: number;
 }
 
 export interface CreateConfig {
@@ -49,6 +58,8 @@ export interface CreateConfig {
   rootfs: RootfsMount[];
   stdio: StdioConfig;
   options: RuntimeOptions;
+  /** The request's cancellation: a cancelled Create stops `runhcs create` and cleans up. */
+  signal?: AbortSignal;
 }
 
 export interface ExecConfig {
@@ -143,9 +154,12 @@ export class Task {
       cwd: bundle,
     });
     const pidFile = join(bundle, BUNDLE_FILES.initPid);
+    const rootFile = join(bundle, BUNDLE_FILES.runhcsRoot);
+    if (options.registryRoot) await writeFileAtomic(rootFile, options.registryRoot);
     const io = await this.#deps.openIO(cfg.stdio);
-    let created = false;
+    let attempted = false;
     try {
+      attempted = true;
       await runhcs.create(
         {
           id,
@@ -155,9 +169,13 @@ export class Task {
             ? { shimLog: join(bundle, BUNDLE_FILES.shimLog), vmLog: join(bundle, BUNDLE_FILES.vmLog) }
             : {}),
         },
-        { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn() },
+        {
+          stdio: io.runhcsStdio,
+          onSpawn: () => io.afterSpawn(),
+          timeoutMs: options.createTimeoutMs,
+          ...(cfg.signal ? { signal: cfg.signal } : {}),
+        },
       );
-      created = true;
       const pid = await readPidFile(pidFile);
       const exited = this.#deps.waiter.wait(pid);
       const entry: InitEntry = {
@@ -179,12 +197,17 @@ export class Task {
       return pid;
     } catch (err: unknown) {
       io.close();
-      if (created) {
-        await runhcs.delete(id, { force: true }).catch((e: unknown) => {
-          this.#deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed");
-        });
+      // runhcs create may have left a compute system, registry state or a helper behind (it was killed
+      // at the deadline, cancelled, or failed half way): remove them, unless the id was someone else's.
+      if (attempted && !isAlreadyExists(err)) {
+        await runhcs
+          .delete(id, { force: true }, { timeoutMs: CREATE_CLEANUP_TIMEOUT_MS })
+          .catch((e: unknown) => {
+            if (!isNotFound(e))
+              this.#deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed");
+          });
       }
-      await rm(pidFile, { force: true });
+      await Promise.all([rm(pidFile, { force: true }), rm(rootFile, { force: true })]);
       throw runhcsFailure(err, `create task ${id}`);
     }
   }
@@ -385,7 +408,7 @@ export class Task {
           if (!isNotFound(err)) throw runhcsFailure(err, `delete task ${id}`);
         }
         if (init) await this.#awaitExitOrGiveUp(init);
-        const files: string[] = [BUNDLE_FILES.initPid];
+        const files: string[] = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
         if (!init?.options.debug) files.push(BUNDLE_FILES.runhcsLog);
         await Promise.all(files.map((f) => rm(join(bundle, f), { force: true })));
       },

@@ -27,6 +27,7 @@ import { Client, Code, createClient, StatusError } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
 import { accepts } from "./probe.js";
 import { errorText } from "./ready.js";
+import { selfDir } from "./self.js";
 import { removeStaleSocket } from "./stale-socket.js";
 import { START_FILES } from "./start.js";
 
@@ -58,7 +59,10 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
   if (!isSafeId(flags.id)) throw new Error(`delete: invalid id ${JSON.stringify(flags.id)}`);
 
   try {
-    const runhcs = opts.runhcs ?? new Runhcs({ cwd: bundle });
+    // The --root the task was created with (the server wrote it): runhcs keeps its state under it.
+    const root = (await readFile(join(bundle, BUNDLE_FILES.runhcsRoot), "utf8").catch(() => "")).trim();
+    const runhcs =
+      opts.runhcs ?? new Runhcs({ cwd: bundle, besideDir: selfDir(), ...(root ? { root } : {}) });
     await runhcs.delete(flags.id, { force: true });
   } catch (err: unknown) {
     if (!isNotFound(err)) warn(`runhcs delete --force ${flags.id}: ${errorText(err)}`);
@@ -203,6 +207,7 @@ export function isShimFile(name: string): boolean {
     BUNDLE_FILES.runhcsLog,
     BUNDLE_FILES.shimLog,
     BUNDLE_FILES.vmLog,
+    BUNDLE_FILES.runhcsRoot,
     START_FILES.pid,
     START_FILES.address,
   ];

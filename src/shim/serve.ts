@@ -24,6 +24,7 @@ import { Server } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
 import { FifoLogSink, type LogSink, PipeLogSink } from "./log-sink.js";
 import { signalReady } from "./ready.js";
+import { selfDir } from "./self.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
 export { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
@@ -69,7 +70,7 @@ export async function serve(flags: ShimFlags): Promise<number> {
           ...stdioPlatform,
           onRelayError: (role, err) => logger.debug({ role, err }, "stdio relay error"),
         }),
-      runhcs: (opts) => new Runhcs(opts),
+      runhcs: (opts) => new Runhcs({ ...opts, besideDir: selfDir() }),
       requireLayerFolders: platform.name === "windows",
     };
     const task = new Task(deps);

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { CanceledError, DeadlineExceededError } from "../../src/errdefs.js";
 import type { EventOf, Topic } from "../../src/events/topics.js";
 import { silentLogger } from "../../src/log/logger.js";
 import type { ExitInfo, ProcessTree, ProcessWaiter, Signals } from "../../src/platform/types.js";
@@ -40,12 +41,16 @@ export class FakeRunhcs implements RunhcsClient {
     }
   }
 
+  /** `runhcs create` hangs until its deadline or its cancellation (then rejects as the runner does). */
+  createHangs = false;
+
   async create(
     opts: { id: string; pidFile?: string },
-    call?: { onSpawn?: (io: never) => void },
+    call?: { onSpawn?: (io: never) => void; timeoutMs?: number; signal?: AbortSignal },
   ): Promise<void> {
     call?.onSpawn?.({} as never);
     this.#check("create", opts.id);
+    if (this.createHangs) await hang("runhcs create", call ?? {});
     if (opts.pidFile) await writeFile(opts.pidFile, String(this.nextPid++));
   }
   async start(id: string): Promise<void> {
@@ -94,6 +99,20 @@ export class FakeRunhcs implements RunhcsClient {
   async resizeTty(opts: { id: string; width: number; height: number; pid?: number }): Promise<void> {
     this.#check("resize-tty", `${opts.id} ${opts.width}x${opts.height} pid=${opts.pid}`);
   }
+}
+
+/** Never resolves: rejects at `timeoutMs` (DeadlineExceeded) or on abort (Canceled), as the real runner. */
+function hang(label: string, call: { timeoutMs?: number; signal?: AbortSignal }): Promise<never> {
+  return new Promise((_, reject) => {
+    const timer = setTimeout(
+      () => reject(new DeadlineExceededError(`${label} timed out after ${call.timeoutMs} ms`)),
+      call.timeoutMs ?? 60_000,
+    );
+    call.signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new CanceledError(label));
+    });
+  });
 }
 
 /** A waiter whose processes exit when the test says so. */

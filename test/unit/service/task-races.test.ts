@@ -31,7 +31,7 @@ describe("Task races and leaks", () => {
       bundle,
       rootfs: [],
       stdio: NO_STDIO,
-      options: { debug: false, registryRoot: "" },
+      options: { debug: false, registryRoot: "", createTimeoutMs: 60_000 },
     });
   }
 

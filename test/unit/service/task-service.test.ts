@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { pino } from "pino";
@@ -76,8 +77,11 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const createTask = (extra = {}) =>
-    api.create({ id: ID, bundle, stdin: "", stdout: "/fifo/out", stderr: "/fifo/err", ...extra });
+  const createTask = (extra = {}, timeoutMs?: number) =>
+    api.create(
+      { id: ID, bundle, stdin: "", stdout: "/fifo/out", stderr: "/fifo/err", ...extra },
+      timeoutMs ? { timeoutMs } : {},
+    );
 
   async function started() {
     const { pid } = await createTask();
@@ -107,13 +111,53 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await assert.rejects(createTask(), { code: Code.AlreadyExists, message: `task ${ID}: already exists` });
   });
 
-  it("create failing in runhcs → its message, stdio closed, pid file gone, task absent", async () => {
+  it("create failing in runhcs → its message, runhcs delete --force, stdio closed, pid file gone, task absent", async () => {
     fakes.runhcs.failures.set("create", runhcsError("create", "invalid layer folder"));
     await assert.rejects(createTask(), { code: Code.Unknown, message: /invalid layer folder/ });
+    assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
     assert.equal(fakes.ios[0]?.closed, true);
     assert.deepEqual(await readdir(bundle), ["config.json"]);
     await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
     assert.equal(fakes.events.topics.length, 0);
+  });
+
+  it("create refused because runhcs has the id already → no delete of that other container's state", async () => {
+    fakes.runhcs.failures.set("create", runhcsError("create", `container ${ID} already exists`));
+    await assert.rejects(createTask(), { code: Code.Unknown, message: /already exists/ });
+    assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`]);
+  });
+
+  it("create cancelled by the client while runhcs create hangs → runhcs delete --force, nothing left", async () => {
+    fakes.runhcs.createHangs = true;
+    await assert.rejects(createTask({}, 300), { code: Code.DeadlineExceeded });
+    // The client gave up; the server notices its own deadline and cleans up.
+    for (let i = 0; i < 100 && fakes.runhcs.calls.length < 2; i++) await sleep(20);
+    assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
+    assert.equal(fakes.ios[0]?.closed, true);
+    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
+  });
+
+  it("create_timeout_in_sec bounds runhcs create: DeadlineExceeded, then runhcs delete --force", async () => {
+    fakes.runhcs.createHangs = true;
+    const started = Date.now();
+    const options = create(AnySchema, {
+      typeUrl: OptionsSchema.typeName,
+      value: toBinary(OptionsSchema, create(OptionsSchema, { createTimeoutInSec: 1, registryRoot: "r9" })),
+    });
+    await assert.rejects(createTask({ options }), { code: Code.DeadlineExceeded });
+    assert.ok(Date.now() - started >= 1_000);
+    assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
+    assert.deepEqual(await readdir(bundle), ["config.json"]);
+  });
+
+  it("create_timeout_in_sec < 0 → InvalidArgument", async () => {
+    const options = create(AnySchema, {
+      typeUrl: OptionsSchema.typeName,
+      value: toBinary(OptionsSchema, create(OptionsSchema, { createTimeoutInSec: -1 })),
+    });
+    await assert.rejects(createTask({ options }), { code: Code.InvalidArgument });
+    assert.deepEqual(fakes.runhcs.calls, []);
   });
 
   it("create with a layer mount of an unknown type → InvalidArgument, nothing run", async () => {
@@ -133,6 +177,8 @@ describe("Task service over ttrpc (fake runhcs)", () => {
       value: toBinary(OptionsSchema, create(OptionsSchema, { debug: true, registryRoot: "r1" })),
     });
     await createTask({ options });
+    // persisted for the `delete` action, which runs when this server is gone
+    assert.equal(await readFile(join(bundle, "runhcs-root"), "utf8"), "r1");
     assert.deepEqual(seen[0], {
       debug: true,
       log: join(bundle, "runhcs.log"),

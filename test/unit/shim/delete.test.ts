@@ -12,6 +12,7 @@ import {
   KILLED_EXIT_STATUS,
 } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
+import { fakeRunhcsBinary, readRecords } from "../../fakes/runhcs/fake.js";
 import { runShim, shimEntry, sleep, tempDir } from "./helpers.js";
 
 describe("shim delete", function () {
@@ -174,5 +175,23 @@ describe("shim delete", function () {
     assert.equal(msg.pid, 0);
     assert.match(r.stderr, /runhcs delete --force t:/);
     assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "rootfs"]);
+  });
+
+  it("the binary: delete passes runhcs the --root the task was created with (runhcs-root in the bundle)", async () => {
+    const entry = shimEntry(join(dir, "rt"));
+    writeFileSync(join(bundle, "runhcs-root"), "tenant-a");
+    const record = join(dir, "argv.jsonl");
+    const env = { ...process.env, RUNHCS_BINARY: fakeRunhcsBinary(), FAKE_RUNHCS_RECORD: record };
+    const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const [call] = readRecords(record);
+    assert.ok(call, "runhcs was not run");
+    const at = call.argv.indexOf("--root");
+    assert.ok(at >= 0 && call.argv[at + 1] === "tenant-a", call.argv.join(" "));
+    assert.deepEqual(call.argv.slice(-3), ["delete", "--force", "t"]);
+    assert.ok(!existsSync(join(bundle, "runhcs-root")), "runhcs-root left in the bundle");
   });
 });
