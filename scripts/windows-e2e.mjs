@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// End to end on a Windows Server agent with Hyper-V, containerd (running as a service) and runhcs.exe on PATH:
-// ctr runs Windows containers through our .exe on a nanoserver image, and, when E2E_LCOW_IMAGE is set, an
-// LCOW container. Prints one line per check; exits non-zero on the first failure. Not runnable on Linux.
+// End to end on a Windows Server agent with Hyper-V, containerd (running as a service) and a runhcs.exe that
+// relays stdio (scripts/windows/hyperv-prereqs.ps1 prepares all of it; docs/runhcs-on-windows.md says why the
+// runhcs build matters): ctr runs Windows containers through our .exe on a nanoserver image, and, when
+// E2E_LCOW_IMAGE is set, an LCOW container. Prints one line per check; exits non-zero when a check failed.
+// Not runnable on Linux.
 //
 //   node scripts/windows-e2e.mjs <path\to\containerd-shim-runhcs-v1.exe>
 //
 // Environment: CTR (default ctr.exe), CONTAINERD_ADDRESS (default \\.\pipe\containerd-containerd),
-// E2E_IMAGE (default mcr.microsoft.com/windows/nanoserver:ltsc2022), E2E_LCOW_IMAGE (optional, e.g.
+// E2E_IMAGE (default: mcr.microsoft.com/windows/nanoserver with the tag of the host build, from
+// scripts/windows/windows-image-tags.json, as hyperv-prereqs.ps1 chooses it), E2E_LCOW_IMAGE (optional, e.g.
 // docker.io/library/busybox:latest), E2E_NAMESPACE (default shim-e2e).
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { release } from "node:os";
 import { resolve } from "node:path";
 
 if (process.platform !== "win32") {
@@ -19,8 +24,22 @@ const shim = resolve(process.argv[2] ?? "build/containerd-shim-runhcs-v1.exe");
 const ctrBin = process.env.CTR ?? "ctr.exe";
 const address = process.env.CONTAINERD_ADDRESS ?? "\\\\.\\pipe\\containerd-containerd";
 const namespace = process.env.E2E_NAMESPACE ?? "shim-e2e";
-const image = process.env.E2E_IMAGE ?? "mcr.microsoft.com/windows/nanoserver:ltsc2022";
+const image = process.env.E2E_IMAGE || hostMatchedImage();
 const lcowImage = process.env.E2E_LCOW_IMAGE;
+
+/** nanoserver with the tag of this host's build (process isolation needs the host's build). */
+function hostMatchedImage() {
+  const build = release().split(".")[2] ?? "";
+  const tags = JSON.parse(readFileSync(new URL("windows/windows-image-tags.json", import.meta.url), "utf8"));
+  if (!tags[build]) {
+    console.error(
+      `windows-e2e: host build ${build} has no nanoserver tag in scripts/windows/windows-image-tags.json ` +
+        `(${JSON.stringify(tags)}): set E2E_IMAGE to an image built for this host`,
+    );
+    process.exit(2);
+  }
+  return `mcr.microsoft.com/windows/nanoserver:${tags[build]}`;
+}
 
 /** Runs ctr; resolves with its exit code and output (never rejects on a non-zero exit). */
 function ctr(args, timeoutMs = 300_000) {
@@ -53,7 +72,9 @@ async function windowsContainers() {
   check(
     "run --rm echo: output and exit 0",
     echo.code === 0 && echo.stdout.includes("hello-from-nanoserver"),
-    echo,
+    echo.code === 0 && !echo.stdout.includes("hello-from-nanoserver")
+      ? { ...echo, hint: "exit code but no output: an unpatched runhcs.exe? see docs/runhcs-on-windows.md" }
+      : echo,
   );
   const three = await run("e2e-exit3", image, ["cmd", "/c", "exit 3"]);
   check("run --rm 'exit 3': ctr exits 3", three.code === 3, three);
