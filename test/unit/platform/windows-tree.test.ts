@@ -27,7 +27,7 @@ function liveKernel32(
   start = Date.parse("2026-11-25T10:00:00Z"),
 ): FakeKernel32 {
   const k32 = new FakeKernel32();
-  list.forEach((p, i) => k32.spawn(p.pid, new Date(start + i * 1000)));
+  for (const [i, p] of list.entries()) k32.spawn(p.pid, new Date(start + i * 1000));
   return k32;
 }
 
