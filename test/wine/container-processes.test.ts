@@ -50,10 +50,9 @@ const FAILED_PRECONDITION = 9;
 describe("wine: ContainerProcesses through vmcompute.dll and runhcs's registry state", function () {
   this.timeout(180_000);
 
-  before(skipUnlessWine);
-
   let r: Result;
-  before(async () => {
+  before(async function () {
+    await skipUnlessWine.call(this);
     const run = await runDriver<Result>(distDir(), "container-processes", [], 150_000);
     assert.ok(
       run.result && !run.result.error,
