@@ -11,6 +11,9 @@ export const platform: Platform = process.platform === "win32" ? windowsPlatform
 
 export { isSafeId, validateId } from "../ids.js";
 export type {
+  ContainerProcesses,
+  ContainerProcessTarget,
+  ContainerSignalOptions,
   ExitInfo,
   Platform,
   ProcessTree,

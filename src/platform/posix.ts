@@ -4,11 +4,13 @@
  */
 
 import { PosixShimAddress } from "./posix-address.js";
+import { PosixContainerProcesses } from "./posix-container-processes.js";
 import { loadLibc } from "./posix-libc.js";
 import { ProcProcessTree } from "./posix-tree.js";
 import { PosixProcessWaiter } from "./posix-waiter.js";
 import { PosixSignals } from "./signals.js";
 import type {
+  ContainerProcesses,
   Platform,
   ProcessTree,
   ProcessWaiter,
@@ -32,6 +34,11 @@ export function createSignals(): Signals {
   return new PosixSignals();
 }
 
+/** The helper's process tree (the simulator's container processes descend from the helper). */
+export function createContainerProcesses(): ContainerProcesses {
+  return new PosixContainerProcesses(new ProcProcessTree(), new PosixSignals());
+}
+
 /** containerd's unix socket naming. */
 export function createShimAddress(options?: ShimAddressOptions): ShimAddress {
   return new PosixShimAddress(options);
@@ -43,5 +50,6 @@ export const posixPlatform: Platform = {
   createProcessWaiter,
   createProcessTree,
   createSignals,
+  createContainerProcesses,
   createShimAddress,
 };

@@ -78,6 +78,59 @@ export interface Signals {
   kill(pid: number, signal: number): boolean;
 }
 
+/** Which container process {@link ContainerProcesses.signal} targets, and how to reach it. */
+export interface ContainerProcessTarget {
+  /** runhcs `--root` ("" = runhcs's default, "default"); names the registry key on Windows. */
+  readonly root: string;
+  /** The container id (= the HCS compute system id). */
+  readonly containerId: string;
+  /**
+   * Host pid of the `runhcs shim` helper (the pid runhcs wrote to the `--pid-file` of create/exec) that
+   * launched the process: the init's helper, or an exec's.
+   */
+  readonly helperPid: number;
+  /** The process has a console (`process.terminal` of its spec): WCOW then always terminates. */
+  readonly terminal: boolean;
+  /** The container is LCOW (`config.json` has a `linux` section): Linux signal numbers. */
+  readonly lcow: boolean;
+}
+
+/** Options of {@link ContainerProcesses.signal}. */
+export interface ContainerSignalOptions {
+  /**
+   * posix only: when false, the helper itself is never signalled, even when it has no descendants
+   * (kill-all over the remaining processes). Default true. Ignored on Windows.
+   */
+  readonly helperFallback?: boolean;
+}
+
+/**
+ * Delivers a Kill to a container process — the process that runhcs helper `helperPid` launched.
+ *
+ * Why a seam: on posix the simulator's container processes are descendants of the helper, so the helper's
+ * process tree is signalled. On Windows they are NOT: runhcs creates them through HCS (inside a silo or a
+ * utility VM), so killing host processes would only kill the helper. Windows does what `runhcs kill` does
+ * (cmd/runhcs/kill.go), but for any process: the registry value `pid-<helperPid>` gives the container pid,
+ * then HcsOpenComputeSystem(containerId) → HcsOpenProcess(pid) → HcsTerminateProcess or HcsSignalProcess.
+ * It never falls back to killing a host process.
+ */
+export interface ContainerProcesses {
+  /**
+   * Delivers `signal` to the container process of `target`.
+   *
+   * Throws:
+   * - `InvalidArgumentError`: a signal runhcs would not accept (Windows: WCOW 0,1,2,5,6,9,15, LCOW 1..31;
+   *   posix: 1..64);
+   * - `NotFoundError` ("process already finished"): Windows: no `pid-<helperPid>` in runhcs's state, the
+   *   compute system or the process no longer exists, or HCS says it already stopped;
+   * - `FailedPreconditionError`: Windows: HCS cannot be used (vmcompute.dll missing), access denied, or the
+   *   process cannot be opened for another reason — the message says which.
+   * posix: signals every descendant of `helperPid`, or `helperPid` itself when it has none (unless
+   * `helperFallback` is false); a process that vanished meanwhile is skipped, nothing is thrown for it.
+   */
+  signal(target: ContainerProcessTarget, signal: number, options?: ContainerSignalOptions): Promise<void>;
+}
+
 /** Who the shim is: (namespace, id, containerd's address) as containerd identifies a shim. */
 export interface ShimIdentity {
   readonly namespace: string;
@@ -118,5 +171,6 @@ export interface Platform {
   createProcessWaiter(): ProcessWaiter;
   createProcessTree(): ProcessTree;
   createSignals(): Signals;
+  createContainerProcesses(): ContainerProcesses;
   createShimAddress(options?: ShimAddressOptions): ShimAddress;
 }

@@ -5,7 +5,8 @@
  * a helper's descendants at all (exec Kill would then only reach the runhcs helper itself).
  *
  * Same limits as the library: one snapshot, and Windows parent pids are not reference-counted (a parent
- * that exited may have its pid reused). Verified under Wine with the Windows node (test/wine).
+ * that exited may have its pid reused: `WindowsProcessTree.descendants` drops such "children" by their
+ * creation times). Verified under Wine with the Windows node (test/wine).
  */
 import { createRequire } from "node:module";
 import type { ProcessListEntry, WindowsProcessTreeModule } from "./windows-tree.js";

@@ -4,8 +4,8 @@
  * `UnavailableError` instead of breaking the import of the platform layer.
  *
  * Limits, from the library: the list is a Toolhelp snapshot filtered to 10 levels below the root, and
- * Windows parent pids are not reference-counted, so a reused pid can make an unrelated process look like
- * a child. Kill-all on Windows is runhcs's job; this serves diagnostics and host-side helper cleanup.
+ * Windows parent pids are not reference-counted, so a reused pid could make an unrelated process look like
+ * a child: `descendants` checks creation times against that. Kill-all on Windows is runhcs's job; this serves diagnostics and host-side helper cleanup.
  */
 import { createRequire } from "node:module";
 import { UnavailableError } from "../errdefs.js";
@@ -48,8 +48,8 @@ export function loadWindowsProcessTree(name = WINDOWS_PROCESS_TREE_MODULE): Wind
 const MAX_PID = 0xffff_ffff;
 
 /**
- * Descendants from the library's process list; start times from kernel32 (`GetProcessTimes`), which
- * the library does not report.
+ * Descendants from the library's process list; creation times from kernel32 (`GetProcessTimes`), which
+ * the library does not report, both for `startedAt` and to drop children of a recycled parent pid.
  */
 export class WindowsProcessTree implements ProcessTree {
   readonly #load: () => WindowsProcessTreeModule;
@@ -80,6 +80,13 @@ export class WindowsProcessTree implements ProcessTree {
     }
   }
 
+  /**
+   * Every process below `pid`. Windows parent pids go stale: when a parent exits its pid may be reused by
+   * an unrelated process, whose "children" by parent pid would then look like ours. So a process counts
+   * as a child only when it was created no earlier than its parent (kernel32 `GetProcessTimes`, as
+   * Process Explorer and `ProcessHacker` check it); one whose creation time cannot be read (it exited, or
+   * may not be opened) is left out, as is a parent's whole subtree then.
+   */
   async descendants(pid: number): Promise<number[]> {
     this.#module ??= this.#load();
     const mod = this.#module;
@@ -87,12 +94,28 @@ export class WindowsProcessTree implements ProcessTree {
       mod.getProcessList(pid, resolve),
     );
     if (!list) return [];
+    this.#k32 ??= this.#loadKernel32();
+    const k32 = this.#k32;
+    const created = new Map<number, Date | undefined>();
+    const createdAt = (p: number): Date | undefined => {
+      if (!created.has(p)) created.set(p, k32.processCreationTime(p));
+      return created.get(p);
+    };
     const byParent = new Map<number, number[]>();
     for (const p of list) {
       const siblings = byParent.get(p.ppid) ?? [];
       siblings.push(p.pid);
       byParent.set(p.ppid, siblings);
     }
-    return collectDescendants(pid, (p) => byParent.get(p) ?? []);
+    return collectDescendants(pid, (parent) => {
+      const candidates = byParent.get(parent) ?? [];
+      if (candidates.length === 0) return [];
+      const parentCreated = createdAt(parent);
+      if (parentCreated === undefined) return [];
+      return candidates.filter((child) => {
+        const childCreated = createdAt(child);
+        return childCreated !== undefined && childCreated.getTime() >= parentCreated.getTime();
+      });
+    });
   }
 }

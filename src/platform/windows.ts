@@ -1,12 +1,13 @@
 /**
  * The Windows {@link Platform}: same shape as `posix.ts`; `index.ts` chooses between them.
  * Importing this module loads nothing native: kernel32 is bound on `ProcessWaiter.init()` or the first
- * `ProcessTree.startedAt()`, the optional `@vscode/windows-process-tree` (or the Toolhelp fallback) on the
+ * `ProcessTree.startedAt()`, vmcompute.dll and advapi32 on the first `ContainerProcesses.signal()`, the optional `@vscode/windows-process-tree` (or the Toolhelp fallback) on the
  * first `descendants()` call.
  */
 
 import { WindowsSignals } from "./signals.js";
 import type {
+  ContainerProcesses,
   Platform,
   ProcessTree,
   ProcessWaiter,
@@ -15,9 +16,12 @@ import type {
   Signals,
 } from "./types.js";
 import { WindowsShimAddress } from "./windows-address.js";
+import { WindowsContainerProcesses } from "./windows-container-processes.js";
 import { loadKernel32 } from "./windows-kernel32.js";
+import { loadRegistry } from "./windows-registry.js";
 import { toolhelpProcessTree } from "./windows-toolhelp.js";
 import { loadWindowsProcessTree, WindowsProcessTree } from "./windows-tree.js";
+import { loadVmcompute } from "./windows-vmcompute.js";
 import { WindowsProcessWaiter } from "./windows-waiter.js";
 
 /** OpenProcess + RegisterWaitForSingleObject waiter. */
@@ -45,6 +49,14 @@ export function createSignals(): Signals {
   return new WindowsSignals();
 }
 
+/**
+ * Container processes through HCS (vmcompute.dll, bound on first use) and runhcs's registry state, as
+ * `runhcs kill` reaches the init process.
+ */
+export function createContainerProcesses(): ContainerProcesses {
+  return new WindowsContainerProcesses({ vmcompute: loadVmcompute, registry: loadRegistry });
+}
+
 /** hcsshim's named pipe naming; `socketDir` does not apply to pipes and is ignored. */
 export function createShimAddress(_options?: ShimAddressOptions): ShimAddress {
   return new WindowsShimAddress();
@@ -56,5 +68,6 @@ export const windowsPlatform: Platform = {
   createProcessWaiter,
   createProcessTree,
   createSignals,
+  createContainerProcesses,
   createShimAddress,
 };

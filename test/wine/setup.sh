@@ -9,6 +9,7 @@
 #   .cache/wine/prefix/                        WINEPREFIX (win10)
 #   .cache/wine/node/node.exe                  Windows node
 #   .cache/wine/node_modules/@koromix/koffi-win32-x64/   koffi's Windows native module (found via NODE_PATH)
+#   .cache/wine/prefix/drive_c/windows/system32/vmcompute.dll   the fake HCS (test/wine/vmcompute)
 #   .cache/wine/runhcs/runhcs.exe              the runhcs stand-in: a Node single-executable application
 #                                              whose script requires $RUNHCS_WINE_SIM_ENTRY (the compiled
 #                                              test/wine/runhcs/main.js), so it takes runhcs's argv as is
@@ -107,4 +108,22 @@ if [ ! -f "$SEA_STAMP" ]; then
   rm -rf "$TMP2"
   rm -f "$CACHE"/runhcs-*.stamp
   touch "$SEA_STAMP"
+fi
+
+# 6. The fake vmcompute.dll (test/wine/vmcompute/vmcompute.c), copied to the prefix's System32 so the shim
+# loads it through its production path (%SystemRoot%\System32\vmcompute.dll). Rebuilt when the source
+# changes; a build failure fails the setup.
+VMC_SRC=test/wine/vmcompute/vmcompute.c
+VMC_STAMP="$CACHE/vmcompute-$(sha256sum "$VMC_SRC" | cut -c1-16).stamp"
+VMC_DEST="$WINEPREFIX/drive_c/windows/system32/vmcompute.dll"
+if [ ! -f "$VMC_STAMP" ] || [ ! -f "$VMC_DEST" ]; then
+  echo "wine setup: building the fake vmcompute.dll" >&2
+  mkdir -p "$CACHE/vmcompute"
+  x86_64-w64-mingw32-gcc -Wall -Wextra -Werror -O2 -shared -o "$CACHE/vmcompute/vmcompute.dll.tmp" \
+    "$VMC_SRC" -lole32 -luuid
+  mv "$CACHE/vmcompute/vmcompute.dll.tmp" "$CACHE/vmcompute/vmcompute.dll"
+  cp "$CACHE/vmcompute/vmcompute.dll" "$VMC_DEST.tmp"
+  mv "$VMC_DEST.tmp" "$VMC_DEST"
+  rm -f "$CACHE"/vmcompute-*.stamp
+  touch "$VMC_STAMP"
 fi
