@@ -39,6 +39,8 @@ export interface WriteMountsResult {
   changed: boolean;
   /** `windows.layerFolders` as config.json now has it. */
   layerFolders: string[];
+  /** The spec has a `linux` section: an LCOW container (runhcs: `c.Spec.Linux != nil`). */
+  lcow: boolean;
 }
 
 const INVALID_SPEC = `bundle ${CONFIG_FILE_NAME} is not valid oci spec`;
@@ -86,6 +88,7 @@ export async function writeMountsToConfig(
   const layer = parseLayerMount(mounts);
   const file = await readSpecFile(bundle);
   const current = windowsSection(file.spec);
+  const lcow = isJsonObject(file.spec["linux"]);
   if (!layer) {
     const found = current.layerFolders.length;
     if ((options.requireLayerFolders ?? true) && found < MIN_LAYER_FOLDERS) {
@@ -93,7 +96,7 @@ export async function writeMountsToConfig(
         `no Windows.LayerFolders found in oci spec: Create without rootfs mounts needs at least ${MIN_LAYER_FOLDERS} (parent layers and scratch), found ${found}`,
       );
     }
-    return { changed: false, layerFolders: current.layerFolders };
+    return { changed: false, layerFolders: current.layerFolders, lcow };
   }
 
   const added = [...layer.parents, layer.scratch];
@@ -104,8 +107,8 @@ export async function writeMountsToConfig(
   let windowsText = originalWindows;
   if (!alreadyApplied) windowsText = setMember(windowsText, "layerFolders", JSON.stringify(layerFolders));
   if (layer.type === "lcow-layer" && !current.hasHyperV) windowsText = setMember(windowsText, "hyperv", "{}");
-  if (windowsText === originalWindows && current.windows) return { changed: false, layerFolders };
+  if (windowsText === originalWindows && current.windows) return { changed: false, layerFolders, lcow };
 
   await writeFileAtomic(file.path, setMember(file.text, "windows", windowsText), file.mode);
-  return { changed: true, layerFolders };
+  return { changed: true, layerFolders, lcow };
 }

@@ -4,7 +4,7 @@
  */
 import type { EventOf, Topic } from "../events/topics.js";
 import type { Logger } from "../log/logger.js";
-import type { ProcessTree, ProcessWaiter, Signals } from "../platform/types.js";
+import type { ContainerProcesses, ProcessTree, ProcessWaiter } from "../platform/types.js";
 import type { CallerStdio, Runhcs, RunhcsOptions } from "../runhcs/index.js";
 
 /** The stdio endpoints containerd gave for a process (paths or URIs; "" = not used). */
@@ -51,7 +51,8 @@ export interface TaskDeps {
   readonly events: EventSender;
   readonly waiter: ProcessWaiter;
   readonly tree: ProcessTree;
-  readonly signals: Signals;
+  /** Reaches container processes by their runhcs helper (exec Kill, Kill all). */
+  readonly containerProcesses: ContainerProcesses;
   readonly openIO: OpenProcessIO;
   /** Makes the runhcs client for a task, from the global flags its runtime options ask for. */
   readonly runhcs: (options: RunhcsOptions) => RunhcsClient;

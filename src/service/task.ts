@@ -11,7 +11,8 @@ import {
   NotFoundError,
 } from "../errdefs.js";
 import { isSafeId } from "../ids.js";
-import type { ExitInfo } from "../platform/types.js";
+import { validateContainerSignal } from "../platform/container-signals.js";
+import type { ContainerProcessTarget, ContainerSignalOptions, ExitInfo } from "../platform/types.js";
 import { ExecProcess } from "../process/exec.js";
 import { InitProcess } from "../process/init.js";
 import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../process/types.js";
@@ -97,6 +98,8 @@ interface InitEntry extends Entry {
   readonly runhcs: RunhcsClient;
   readonly bundle: string;
   readonly options: RuntimeOptions;
+  /** config.json has a `linux` section: runhcs takes Linux signals (else Windows' signal map). */
+  readonly lcow: boolean;
 }
 
 interface ExecEntry extends Entry {
@@ -144,7 +147,9 @@ export class Task {
 
   async #create(cfg: CreateConfig): Promise<number> {
     const { bundle, id, options } = cfg;
-    await writeMountsToConfig(bundle, cfg.rootfs, { requireLayerFolders: this.#deps.requireLayerFolders });
+    const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
+      requireLayerFolders: this.#deps.requireLayerFolders,
+    });
     const runhcs = this.#deps.runhcs({
       debug: options.debug,
       log: join(bundle, BUNDLE_FILES.runhcsLog),
@@ -180,10 +185,11 @@ export class Task {
       const exited = this.#deps.waiter.wait(pid);
       const entry: InitEntry = {
         ...newEntry("", cfg.stdio, io),
-        proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle)),
+        proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle, lcow)),
         runhcs,
         bundle,
         options,
+        lcow,
       };
       this.#init = entry;
       this.#watchExit(entry, exited);
@@ -377,7 +383,7 @@ export class Task {
 
   // ---- side effects --------------------------------------------------------------------------------
 
-  #initOps(id: string, runhcs: RunhcsClient, bundle: string) {
+  #initOps(id: string, runhcs: RunhcsClient, bundle: string, lcow: boolean) {
     return {
       start: async () => {
         try {
@@ -388,9 +394,10 @@ export class Task {
         }
       },
       kill: async (signal: number, all: boolean) => {
-        const sig = this.#deps.signals.toRunhcsSignal(signal);
+        // What runhcs would refuse is refused here, with the list of what it accepts.
+        validateContainerSignal(signal, lcow);
         try {
-          await runhcs.kill(id, sig);
+          await runhcs.kill(id, String(signal));
         } catch (err: unknown) {
           if (!isContainerStopped(err)) throw runhcsFailure(err, `kill task ${id}`);
         }
@@ -438,12 +445,13 @@ export class Task {
           throw runhcsFailure(err, `start exec ${execId}`);
         }
       },
-      // runhcs kill only reaches a container's init process: an exec is signalled through its host tree.
+      // runhcs kill only reaches a container's init process: an exec is reached through the platform
+      // (Windows: HCS, by the container pid runhcs recorded for the exec's helper).
       kill: async (signal: number) => {
-        this.#deps.signals.toRunhcsSignal(signal);
+        validateContainerSignal(signal, init.lcow);
         // Reaped already (its exit report only waits for output): the pid may name another process now.
         if (entry().exitObserved) throw new NotFoundError("process already finished");
-        await this.#signalTree(entry().proc.pid, signal);
+        await this.#deps.containerProcesses.signal(target(init, entry()), signal);
       },
       delete: async () => {
         const e = entry();
@@ -476,19 +484,27 @@ export class Task {
     }
   }
 
+  /** Kill `all`: every live process of the task, as far as it can be reached (gone ones are skipped). */
   async #killAll(signal: number): Promise<void> {
-    const live = [this.#init, ...this.#execs.values()].filter(
-      (e): e is InitEntry | ExecEntry => e !== undefined && e !== "reserved" && isAlive(e),
+    const init = this.#init;
+    if (!init) return;
+    const live = [init, ...this.#execs.values()].filter(
+      (e): e is InitEntry | ExecEntry => e !== "reserved" && isAlive(e),
     );
-    await Promise.all(live.map((e) => this.#signalTree(e.proc.pid, signal, false)));
+    await Promise.all(live.map((e) => this.#signalQuietly(init, e, signal, { helperFallback: false })));
   }
 
-  /** Signals the processes below a runhcs helper, or the helper itself when it has none. */
-  async #signalTree(pid: number, signal: number, helperToo = true): Promise<void> {
-    if (pid <= 0) return;
-    const below = await this.#deps.tree.descendants(pid).catch(() => []);
-    for (const p of below) this.#deps.signals.kill(p, signal);
-    if (below.length === 0 && helperToo) this.#deps.signals.kill(pid, signal);
+  /** Signals a process of the task; a process already gone is fine, other failures are logged. */
+  async #signalQuietly(
+    init: InitEntry,
+    entry: InitEntry | ExecEntry,
+    signal: number,
+    options?: ContainerSignalOptions,
+  ): Promise<void> {
+    await this.#deps.containerProcesses.signal(target(init, entry), signal, options).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError))
+        this.#deps.logger.warn({ err, execId: entry.execId }, "signal failed");
+    });
   }
 
   /** Delete: wait (bounded) for the exit; if it never comes, report it as unknown so waiters return. */
@@ -550,7 +566,8 @@ export class Task {
     await settlesWithin(Promise.all(execs.map((e) => e.startGate)), this.#timeouts.startMs);
     const started = execs.filter((e) => e.proc.pid > 0 && !e.proc.exitResult);
     if (started.length === 0) return;
-    await Promise.all(started.filter(isAlive).map((e) => this.#signalTree(e.proc.pid, SIGKILL)));
+    const init = this.#init;
+    if (init) await Promise.all(started.filter(isAlive).map((e) => this.#signalQuietly(init, e, SIGKILL)));
     await settlesWithin(Promise.all(started.map((e) => e.reported)), bound);
   }
 
@@ -598,6 +615,17 @@ function newEntry(execId: string, stdio: StdioConfig, io: ProcessIO): Entry {
 
 function isInit(entry: InitEntry | ExecEntry): entry is InitEntry {
   return entry.execId === "";
+}
+
+/** How the platform reaches a process of the task: by its runhcs helper, in the init's container. */
+function target(init: InitEntry, entry: InitEntry | ExecEntry): ContainerProcessTarget {
+  return {
+    root: init.options.registryRoot,
+    containerId: init.proc.id,
+    helperPid: entry.proc.pid,
+    terminal: entry.stdio.terminal,
+    lcow: init.lcow,
+  };
 }
 
 /** Started and not yet reaped: its pid still names it, so it may be signalled. */

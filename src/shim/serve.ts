@@ -64,7 +64,7 @@ export async function serve(flags: ShimFlags): Promise<number> {
       events: publisher,
       waiter,
       tree: platform.createProcessTree(),
-      signals: platform.createSignals(),
+      containerProcesses: platform.createContainerProcesses(),
       openIO: (cfg) =>
         createProcessIO(cfg, {
           ...stdioPlatform,

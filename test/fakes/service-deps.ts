@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { CanceledError, DeadlineExceededError } from "../../src/errdefs.js";
 import type { EventOf, Topic } from "../../src/events/topics.js";
 import { silentLogger } from "../../src/log/logger.js";
+import { PosixContainerProcesses } from "../../src/platform/posix-container-processes.js";
 import type { ExitInfo, ProcessTree, ProcessWaiter, Signals } from "../../src/platform/types.js";
 import { type ContainerState, RuntimeError } from "../../src/runhcs/index.js";
 import type {
@@ -202,7 +203,8 @@ export class FakeDeps {
       events: this.events,
       waiter: this.waiter,
       tree,
-      signals,
+      // The posix seam over the fake tree: what it signals is recorded in `signalled`.
+      containerProcesses: new PosixContainerProcesses(tree, signals),
       openIO: async (config) => {
         const io = new FakeIO(config);
         if (this.autoFinishOutput) io.finishOutput();

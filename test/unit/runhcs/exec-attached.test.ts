@@ -31,13 +31,13 @@ describe("Runhcs.execAttached (runhcs exec without --detach)", () => {
   const opts = () => ({ id: "c1", processFile: join(dir, "p.json"), pidFile });
 
   it("returns the helper pid while runhcs still runs, then the exit code runhcs exits with", async () => {
-    const r = client({ FAKE_RUNHCS_PID: "4321", FAKE_RUNHCS_SLEEP_MS: "600", FAKE_RUNHCS_EXIT: "7" });
+    const r = client({ FAKE_RUNHCS_PID: "4321", FAKE_RUNHCS_SLEEP_MS: "2000", FAKE_RUNHCS_EXIT: "7" });
     const before = Date.now();
     const { pid, exited } = await r.execAttached(opts(), { stdio: ["ignore", "ignore", "ignore"] });
     assert.equal(pid, 4321);
-    assert.ok(Date.now() - before < 500, "the pid came only after runhcs exited");
     const [call] = readRecords(rec);
-    assert.ok(call && isAlive(call.pid), "runhcs exec should still be running");
+    // Node reaps its children at once: alive here means the pid came while runhcs still ran.
+    assert.ok(call && isAlive(call.pid), "the pid came only after runhcs exited");
     assert.ok(!call.argv.includes("--detach"), `argv: ${call.argv.join(" ")}`);
     const exit = await exited;
     assert.equal(exit.exitCode, 7);

@@ -205,7 +205,7 @@ describe("Runhcs client (fake runhcs process)", () => {
     await mkdir(bin);
     await symlink(fakeRunhcsBinary(), join(bin, "runhcs"));
     const r = new Runhcs({ env: { ...baseEnv, PATH: `${bin}${delimiter}${process.env["PATH"] ?? ""}` } });
-    assert.equal(r.binary, "runhcs");
+    assert.equal(r.binary, join(bin, "runhcs"), "found on PATH, as an absolute path (go-runhcs's LookPath)");
     await r.start("viapath");
     assert.deepEqual(
       readRecords(rec).map((x) => x.argv),
