@@ -1,0 +1,38 @@
+/**
+ * Wine lane: 200 execs that end at once keep their exact exit codes (0, 255, 256, 1234, 0xC0000005, ...).
+ * With `runhcs exec --detach` a short exec and its helper may be gone before the shim could open the
+ * helper (the simulator widens that window on purpose: RUNHCS_WINE_SIM_EXEC_RETURN_DELAY_MS), and the
+ * exit was then reported as 255.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { distDir, RUNHCS_EXE, runDriver, skipUnlessWine, winPath } from "./wine-env.js";
+
+describe("wine: short execs keep their exact exit codes", function () {
+  this.timeout(600_000);
+  let state: string;
+
+  before(skipUnlessWine);
+  beforeEach(() => {
+    state = fs.mkdtempSync(path.join(os.tmpdir(), "wine-short-state-"));
+  });
+  afterEach(() => fs.rmSync(state, { recursive: true, force: true }));
+
+  it("200 execs of `cmd /c exit N`: Wait and Delete report N, every time", async () => {
+    const dist = distDir();
+    const run = await runDriver<Record<string, unknown>>(dist, "shim-short-execs", ["200", "8"], 540_000, {
+      RUNHCS_BINARY: winPath(RUNHCS_EXE),
+      RUNHCS_WINE_SIM_ENTRY: winPath(path.join(dist, "test", "wine", "runhcs", "main.js")),
+      RUNHCS_WINE_SIM_STATE: winPath(state),
+      RUNHCS_WINE_SIM_EXEC_RETURN_DELAY_MS: "200",
+    });
+    const r = run.result;
+    assert.ok(r, `driver wrote no result (${run.exitCode}):\n${run.output}`);
+    assert.equal(r.error, undefined, `${r.error}\n${run.output}`);
+    assert.deepEqual(r.wrong, []);
+    assert.equal(r.shimExited, true);
+    console.log(`      (200 execs in ${r.ms} ms)`);
+  });
+});
