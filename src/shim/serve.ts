@@ -82,7 +82,9 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
     process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
     const listenPath = addresses.toListenPath(flags.socket);
     await makeSocketDir(listenPath);
-    await server.listen(flags.socket);
+    // Windows: a pipe only SYSTEM and Administrators may open (not `net.Server`'s default ACL).
+    if (platform.name === "windows") server.serve(platform.listenPipe(listenPath));
+    else await server.listen(flags.socket);
     await restrictSocket(listenPath);
     logger.info({ address: flags.socket }, "shim serving");
     signalReady();

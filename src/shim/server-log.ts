@@ -19,5 +19,7 @@ export function openServerLog(flags: ShimFlags): LogSink {
   const endpoint = platform
     .createShimAddress()
     .logEndpoint({ namespace: flags.namespace, id: flags.id }, bundle);
-  return platform.name === "windows" ? new PipeLogSink(endpoint) : new FifoLogSink(endpoint);
+  return platform.name === "windows"
+    ? new PipeLogSink(platform.listenPipe(endpoint))
+    : new FifoLogSink(endpoint);
 }
