@@ -22,5 +22,6 @@ export type {
   ShimAddressOptions,
   ShimIdentity,
   Signals,
+  StreamListener,
 } from "./types.js";
 export { UNKNOWN_EXIT_CODE } from "./types.js";

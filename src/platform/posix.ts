@@ -17,6 +17,7 @@ import type {
   ShimAddress,
   ShimAddressOptions,
   Signals,
+  StreamListener,
 } from "./types.js";
 
 /** Subreaper + SIGCHLD waiter; keep ONE per process (it owns the process-wide subreaper flag). */
@@ -44,6 +45,11 @@ export function createShimAddress(options?: ShimAddressOptions): ShimAddress {
   return new PosixShimAddress(options);
 }
 
+/** Named pipes are Windows only (the shim's unix socket is protected by its mode, see `serve.ts`). */
+export function listenPipe(name: string): StreamListener {
+  throw new Error(`cannot listen on ${name}: named pipes exist on Windows only`);
+}
+
 /** All posix concerns. */
 export const posixPlatform: Platform = {
   name: "posix",
@@ -52,4 +58,5 @@ export const posixPlatform: Platform = {
   createSignals,
   createContainerProcesses,
   createShimAddress,
+  listenPipe,
 };

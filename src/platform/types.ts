@@ -165,6 +165,19 @@ export interface ShimAddressOptions {
   readonly socketDir?: string;
 }
 
+/**
+ * A listening endpoint handing over connected streams: emits "connection" (a `net.Socket`), "error" and
+ * "close"; `net.Server` has the same shape.
+ */
+export interface StreamListener {
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type (each event has its own arguments)
+  on(event: string, listener: (...args: any[]) => void): this;
+  /** Stops accepting; connections already handed over stay open. */
+  close(): this;
+  /** Lets the process exit while this listener is all that is left. */
+  unref(): this;
+}
+
 /** Every concern of one platform: `posix.ts` and `windows.ts` both export exactly this shape. */
 export interface Platform {
   readonly name: "posix" | "windows";
@@ -173,4 +186,10 @@ export interface Platform {
   createSignals(): Signals;
   createContainerProcesses(): ContainerProcesses;
   createShimAddress(options?: ShimAddressOptions): ShimAddress;
+  /**
+   * Listens on a Windows named pipe (`\\.\pipe\...`) that only SYSTEM and Administrators may open, and
+   * only from this machine: the Task API pipe and the log pipe (see `windows-pipe-server.ts`). Listens
+   * synchronously; throws when the pipe exists already. posix has no named pipes and throws.
+   */
+  listenPipe(name: string): StreamListener;
 }

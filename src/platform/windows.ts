@@ -14,11 +14,14 @@ import type {
   ShimAddress,
   ShimAddressOptions,
   Signals,
+  StreamListener,
 } from "./types.js";
 import { WindowsShimAddress } from "./windows-address.js";
 import { WindowsContainerProcesses } from "./windows-container-processes.js";
 import { loadKernel32 } from "./windows-kernel32.js";
 import { loadRegistry } from "./windows-registry.js";
+import { loadPipeApi } from "./windows-pipe-api.js";
+import { SecurePipeServer, SHIM_PIPE_SDDL } from "./windows-pipe-server.js";
 import { toolhelpProcessTree } from "./windows-toolhelp.js";
 import { loadWindowsProcessTree, WindowsProcessTree } from "./windows-tree.js";
 import { loadVmcompute } from "./windows-vmcompute.js";
@@ -62,6 +65,11 @@ export function createShimAddress(_options?: ShimAddressOptions): ShimAddress {
   return new WindowsShimAddress();
 }
 
+/** A named pipe only SYSTEM and Administrators may open (instances created by us, not by libuv). */
+export function listenPipe(name: string): StreamListener {
+  return new SecurePipeServer(name, SHIM_PIPE_SDDL, { api: loadPipeApi, kernel32: loadKernel32 });
+}
+
 /** All Windows concerns. */
 export const windowsPlatform: Platform = {
   name: "windows",
@@ -70,4 +78,5 @@ export const windowsPlatform: Platform = {
   createSignals,
   createContainerProcesses,
   createShimAddress,
+  listenPipe,
 };

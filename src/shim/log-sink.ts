@@ -10,7 +10,8 @@
  * connection gets the output (containerd dials again after a restart).
  */
 import { closeSync, constants, openSync } from "node:fs";
-import { createServer, type Server, Socket } from "node:net";
+import { Socket } from "node:net";
+import type { StreamListener } from "../platform/index.js";
 
 /** Lines queued for a slow reader before new ones are dropped. */
 export const MAX_PENDING_LOG_BYTES = 1024 * 1024;
@@ -78,13 +79,17 @@ export class FifoLogSink implements LogSink {
   }
 }
 
-/** Log sink serving a named pipe (Windows): output goes to the newest client. */
+/**
+ * Log sink serving a named pipe (Windows): output goes to the newest client. `listener` already listens
+ * on the pipe (`Platform.listenPipe`: only SYSTEM and Administrators may dial it).
+ */
 export class PipeLogSink implements LogSink {
-  readonly #server: Server;
+  readonly #server: StreamListener;
   #client: Socket | undefined;
 
-  constructor(pipeName: string, onError: (err: Error) => void = () => {}) {
-    this.#server = createServer((conn) => {
+  constructor(listener: StreamListener, onError: (err: Error) => void = () => {}) {
+    this.#server = listener;
+    this.#server.on("connection", (conn: Socket) => {
       const old = this.#client;
       this.#client = conn;
       conn.on("error", () => conn.destroy());
@@ -95,7 +100,6 @@ export class PipeLogSink implements LogSink {
       old?.destroy();
     });
     this.#server.on("error", onError);
-    this.#server.listen(pipeName);
     this.#server.unref();
   }
 

@@ -7,6 +7,7 @@
  * program twice: `start`, then the server it spawns) and `-v` needs none of them, so neither pays for
  * loading and evaluating the server's graph (Task service, runhcs, stdio, events, protobuf descriptors,
  * pino). In the single executable, esbuild keeps these imports lazy (modules evaluated on first import).
+ * The server opens its log endpoint (`server-log.ts`) before it imports that graph.
  */
 import { VERSION } from "../version.js";
 import { FlagError, parseFlags, type ShimFlags } from "./flags.js";
@@ -47,8 +48,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       case "": {
+        // The log endpoint first (containerd dials the Windows log pipe for 5 s only), then the graph.
+        const { openServerLog } = await import("./server-log.js");
+        const sink = openServerLog(flags);
         const { serve } = await import("./serve.js");
-        return await serve(flags);
+        return await serve(flags, sink);
       }
       default:
         throw new Error(`unknown action ${JSON.stringify(flags.action)} (want start, delete or none)`);

@@ -22,9 +22,10 @@ import { registerTaskService } from "../service/task-service.js";
 import { createProcessIO, defaultStdioPlatform } from "../stdio/index.js";
 import { Server } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
-import { FifoLogSink, type LogSink, PipeLogSink } from "./log-sink.js";
+import type { LogSink } from "./log-sink.js";
 import { signalReady } from "./ready.js";
 import { selfDir } from "./self.js";
+import { openServerLog } from "./server-log.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
 export { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
@@ -33,13 +34,13 @@ export const SERVER_STOP_TIMEOUT_MS = 3_000;
 /** How long queued events get to reach containerd on the way out. */
 export const EVENT_FLUSH_TIMEOUT_MS = 2_000;
 
-/** Runs the server until Shutdown or SIGTERM; resolves with the exit code. */
-export async function serve(flags: ShimFlags): Promise<number> {
-  const bundle = flags.bundle || process.cwd();
-  const who = { namespace: flags.namespace, id: flags.id, containerdAddress: flags.address };
-  const addresses = platform.createShimAddress();
+/**
+ * Runs the server until Shutdown or SIGTERM; resolves with the exit code. `sink` is the log endpoint
+ * `main.ts` opened before importing this module (`server-log.ts`); it is opened here when not given.
+ */
+export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flags)): Promise<number> {
   if (!flags.socket) throw new Error("serve: -socket is required (the server is started by `start`)");
-  const sink = openLogSink(addresses.logEndpoint(who, bundle));
+  const addresses = platform.createShimAddress();
   const logger = createLogger({ debug: flags.debug, destination: sink }).child({
     namespace: flags.namespace,
     id: flags.id,
@@ -82,7 +83,9 @@ export async function serve(flags: ShimFlags): Promise<number> {
     process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
     const listenPath = addresses.toListenPath(flags.socket);
     await makeSocketDir(listenPath);
-    await server.listen(flags.socket);
+    // Windows: a pipe only SYSTEM and Administrators may open (not `net.Server`'s default ACL).
+    if (platform.name === "windows") server.serve(platform.listenPipe(listenPath));
+    else await server.listen(flags.socket);
     await restrictSocket(listenPath);
     logger.info({ address: flags.socket }, "shim serving");
     signalReady();
@@ -137,8 +140,4 @@ function eventSink(flags: ShimFlags): EventSink {
   if (ttrpc) return new TtrpcForwardSink(ttrpc);
   if (flags.publishBinary || !flags.address) return new PublishBinarySink(flags.publishBinary, flags.address);
   return new GrpcPublishSink(flags.address);
-}
-
-function openLogSink(endpoint: string): LogSink {
-  return platform.name === "windows" ? new PipeLogSink(endpoint) : new FifoLogSink(endpoint);
 }

@@ -5,7 +5,7 @@
  * finish their in-flight calls and close as they become idle (event-driven instead of Go's 200 ms
  * poll). `close` mirrors `Server.Close`: everything goes now, in-flight handlers see their signal abort.
  */
-import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { UnaryHandler } from "./call-context.js";
 import { MAX_MESSAGE_BYTES } from "./frame.js";
@@ -26,10 +26,20 @@ export interface ServerOptions {
   onError?: (err: unknown, where: string) => void;
 }
 
+/**
+ * Anything that hands over accepted streams: `net.Server`, or a listener created elsewhere (e.g. a
+ * named pipe whose instances carry their own security descriptor). Emits "connection", "close", "error".
+ */
+export interface Listener {
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type (each event has its own arguments)
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  close(): unknown;
+}
+
 /** A ttrpc server; see the module comment. */
 export class Server {
   readonly #services = new Map<string, Map<string, UnaryHandler>>();
-  readonly #listeners = new Set<NetServer>();
+  readonly #listeners = new Set<Listener>();
   readonly #connections = new Set<ServerConnection>();
   readonly #host: ConnectionHost;
   #stopping = false;
@@ -82,10 +92,10 @@ export class Server {
   }
 
   /**
-   * Serves connections of an already-listening `net.Server` (e.g. one bound to a socket inherited as
-   * a file descriptor); it is closed by `shutdown`/`close` like the ones `listen` creates.
+   * Serves connections of an already-listening {@link Listener} (e.g. a `net.Server` bound to a socket
+   * inherited as a file descriptor); it is closed by `shutdown`/`close` like the ones `listen` creates.
    */
-  serve(ln: NetServer): void {
+  serve(ln: Listener): void {
     if (this.#listeners.has(ln)) return;
     if (this.#stopping) {
       ln.close();
@@ -97,7 +107,7 @@ export class Server {
       this.#listeners.delete(ln);
       this.#checkIdle();
     });
-    ln.on("error", (err) => this.#host.reportError(err, "listener"));
+    ln.on("error", (err: unknown) => this.#host.reportError(err, "listener"));
   }
 
   /** Serves an already-connected stream (e.g. a socket accepted elsewhere, or a test pair). */

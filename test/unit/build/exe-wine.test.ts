@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -126,6 +127,71 @@ describe("build:exe Windows executable under wine", function () {
     const cache = join(dir, "prefix", "drive_c", "shim-cache");
     assert.match(readdirSync(cache).join(), /^koffi-win32-x64-[0-9a-f]{32}\.node$/);
 
+    const connected = await connectAndShutdown(address, "w1");
+    assert.equal(connected.code, 0, connected.stderr);
+    assert.deepEqual(JSON.parse(connected.stdout.toString()), { shimPid: pid, version: VERSION });
+
+    assert.ok(await gone(address), "the server still runs after Shutdown");
+
+    const deleted = await wine([WINDOWS_EXE, ...flags, "-bundle", bundle, "delete"], bundle);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.ok(fromBinary(DeleteResponseSchema, deleted.stdout).exitedAt, "no DeleteResponse on stdout");
+    assert.deepEqual(readdirSync(bundle), []);
+  });
+
+  it("by default unpacks koffi beside the executable, not in %LOCALAPPDATA% or %TEMP%", async () => {
+    const app = join(dir, "app");
+    mkdirSync(app);
+    const exe = join(app, "containerd-shim-runhcs-v1.exe");
+    copyFileSync(WINDOWS_EXE, exe);
+    const bundle = join(dir, "bundle-default");
+    mkdirSync(bundle);
+    const flags = ["-namespace", "unit", "-address", "\\\\.\\pipe\\containerd-unit-test"];
+    flags.push("-publish-binary", "C:\\containerd.exe", "-id", "w2");
+    const { CONTAINERD_SHIM_RUNHCS_CACHE_DIR: _, ...noOverride } = env;
+    env = noOverride;
+    const started = await wine([exe, ...flags, "start"], bundle);
+    assert.equal(started.code, 0, `start: ${started.stderr} ${started.stdout}`);
+    const connected = await connectAndShutdown(started.stdout.toString(), "w2");
+    assert.equal(connected.code, 0, connected.stderr);
+    assert.ok(await gone(started.stdout.toString()), "the server still runs after Shutdown");
+    assert.match(
+      readdirSync(join(app, "containerd-shim-runhcs-v1-native")).join(),
+      /^koffi-win32-x64-[0-9a-f]{32}\.node$/,
+    );
+    const deleted = await wine([exe, ...flags, "-bundle", bundle, "delete"], bundle);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  });
+
+  it("refuses an override directory in %TEMP%, before writing anything there", async () => {
+    const bundle = join(dir, "bundle-temp");
+    mkdirSync(bundle);
+    // Wine sets %TEMP% from its registry: ask a Windows node where it is.
+    const stamp = JSON.parse(readFileSync(BUILD_STAMP, "utf8")) as Record<string, { node: string }>;
+    const node = stamp["win32-x64"]?.node ?? "";
+    const tmp = await wine([node, "-e", "process.stdout.write(require('os').tmpdir())"], dir);
+    const winTemp = tmp.stdout.toString();
+    assert.match(winTemp, /^C:\\/i, tmp.stderr);
+    const linuxTemp = join(dir, "prefix", "drive_c", ...winTemp.slice(3).split("\\"));
+    mkdirSync(linuxTemp, { recursive: true });
+    const before = readdirSync(linuxTemp).sort();
+    const flags = ["-namespace", "unit", "-address", "\\\\.\\pipe\\containerd-unit-test"];
+    flags.push("-publish-binary", "C:\\containerd.exe", "-id", "w3");
+    const saved = env;
+    env = { ...env, CONTAINERD_SHIM_RUNHCS_CACHE_DIR: `${winTemp}\\shim-native` };
+    try {
+      const started = await wine([WINDOWS_EXE, ...flags, "start"], bundle);
+      assert.notEqual(started.code, 0, started.stdout.toString());
+      assert.match(started.stderr, /temporary directory/);
+      assert.deepEqual(readdirSync(linuxTemp).sort(), before);
+      assert.deepEqual(readdirSync(bundle), []);
+    } finally {
+      env = saved;
+    }
+  });
+
+  /** Connect + Shutdown from a Windows node.exe client (bundled wine-connect.ts). */
+  function connectAndShutdown(address: string, id: string): Promise<Run> {
     const stamp = JSON.parse(readFileSync(BUILD_STAMP, "utf8")) as Record<string, { node: string }>;
     const client = join(dir, "connect.cjs");
     buildSync({
@@ -141,15 +207,6 @@ describe("build:exe Windows executable under wine", function () {
       outfile: client,
       logLevel: "error",
     });
-    const connected = await wine([stamp["win32-x64"]?.node ?? "", client, address, "w1"], dir);
-    assert.equal(connected.code, 0, connected.stderr);
-    assert.deepEqual(JSON.parse(connected.stdout.toString()), { shimPid: pid, version: VERSION });
-
-    assert.ok(await gone(address), "the server still runs after Shutdown");
-
-    const deleted = await wine([WINDOWS_EXE, ...flags, "-bundle", bundle, "delete"], bundle);
-    assert.equal(deleted.code, 0, deleted.stderr);
-    assert.ok(fromBinary(DeleteResponseSchema, deleted.stdout).exitedAt, "no DeleteResponse on stdout");
-    assert.deepEqual(readdirSync(bundle), []);
-  });
+    return wine([stamp["win32-x64"]?.node ?? "", client, address, id], dir);
+  }
 });
