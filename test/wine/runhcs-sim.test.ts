@@ -125,3 +125,30 @@ describe("wine: the runhcs simulator, one WCOW container through its life", func
     assert.deepEqual(r.deleted, { code: 0, key: false, pipe: "nopipe", computeSystemGone: true }, dump);
   });
 });
+
+describe("wine: the runhcs simulator's delete --force and LCOW signals", function () {
+  this.timeout(300_000);
+  before(skipUnlessWine);
+
+  it("delete --force ends processes and helpers before it returns; LCOW kill takes 1..31 and names without SIG", async () => {
+    const { r, dump } = await drive("runhcs-sim-delete");
+    assert.deepEqual(
+      r.force,
+      { code: 0, stderr: "", recorded: true, aliveAtReturn: [], key: false, computeSystemGone: true },
+      dump,
+    );
+    assert.deepEqual(
+      r.lcow,
+      {
+        SIGUSR1: "1 invalid signal value",
+        zero: "1 invalid signal value",
+        n32: "1 invalid signal value",
+        CTRLC: "1 invalid signal value",
+        USR1: "0",
+        initGone: true,
+      },
+      dump,
+    );
+    assert.equal(r.lcowKey, false, dump);
+  });
+});

@@ -93,9 +93,9 @@ export async function until<T>(check: () => T, what: string, ms = 20_000): Promi
 }
 
 /** One registry value of the container (REG_QWORD → number, REG_BINARY → parsed JSON), or undefined. */
-export function regValue(id: string, name: string): unknown {
+export function regValue(id: string, name: string, root = ROOT): unknown {
   const reg = loadRegistry();
-  const k = reg.open(HKLM, containerKeyPath(ROOT, id));
+  const k = reg.open(HKLM, containerKeyPath(root, id));
   if (!k) return undefined;
   try {
     const v = reg.queryValue(k, name);
@@ -109,9 +109,9 @@ export function regValue(id: string, name: string): unknown {
 }
 
 /** Whether the container's registry key exists. */
-export function regKeyExists(id: string): boolean {
+export function regKeyExists(id: string, root = ROOT): boolean {
   const reg = loadRegistry();
-  const k = reg.open(HKLM, containerKeyPath(ROOT, id));
+  const k = reg.open(HKLM, containerKeyPath(root, id));
   if (k) reg.close(k);
   return k !== undefined;
 }
