@@ -9,6 +9,7 @@ import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/container
 import { Client, createClient, Server } from "../../../src/ttrpc/index.js";
 import { type Collector, collectOn, dialAndCollect } from "./pipe-server.js";
 import { runDriver, within } from "./report.js";
+import { regKeyExists, regValue } from "./runhcs-sim-lib.js";
 import { gone, NS, runShim } from "./shim-run.js";
 
 const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
@@ -114,9 +115,17 @@ runDriver(async () => {
 
     const e2 = await execRun("e2", EXEC_LONG);
     pids.add(e2.pid);
+    // The exec's container process (runhcs records it as pid-<helper pid>, root "default").
+    const x2 = regValue(id, `pid-${e2.pid}`, "default") as number;
+    pids.add(x2);
     await api.kill({ id, execId: "e2", signal: 9 });
     const w2 = await within(api.wait({ id, execId: "e2" }), 30_000, "wait e2");
-    report.execKilled = { exitStatus: w2.exitStatus, stdout: e2.out.text() };
+    report.execKilled = {
+      exitStatus: w2.exitStatus,
+      stdout: e2.out.text(),
+      recorded: x2 > 0,
+      processGone: await gone(x2, 5000),
+    };
 
     await api.kill({ id, signal: 15 });
     const wInit = await within(api.wait({ id }), 30_000, "wait init");
@@ -150,6 +159,7 @@ runDriver(async () => {
     const left: number[] = [];
     for (const p of pids) if (!(await gone(p, 10_000))) left.push(p);
     report.processesLeft = left;
+    report.registryKeyLeft = regKeyExists(id, "default");
     report.processesChecked = pids.size;
     return report;
   } catch (err: unknown) {

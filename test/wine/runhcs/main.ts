@@ -1,28 +1,21 @@
 /**
  * The runhcs simulator for the Wine lane: a Windows node program with runhcs's command line, run as
  * `runhcs.exe` (a Node single-executable built by test/wine/setup.sh whose script `require`s this file).
- * It is deliberately small, unlike the Linux simulator in test/sim: create (detached helper with the
- * call's stdio, pid file = helper pid), start, state, kill, exec (--detach), ps, delete [--force].
+ * Topology as the real runhcs (see test/wine/README.md): a compute system process per container owns the
+ * container's processes (compute-system.ts); `runhcs shim` helpers only relay stdio and wait
+ * (helper.ts); state in the registry as internal/regstate keeps it (regstate.ts).
  * Errors: message on stderr, exit 1, and with `--log F --log-format json` a logrus-style line in F
  * (the shim reads runhcs's error back from that log).
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import type { Socket } from "node:net";
-import { parseProcess, pipeName, runHelper } from "./helper.js";
-import { ask, containerDir, readRecord, writeAtomic, writeRecord } from "./state.js";
-
-interface Globals {
-  argv: string[];
-  log?: string;
-  json: boolean;
-  root: string;
-}
+import net from "node:net";
+import { COMPUTE_SYSTEM_COMMAND, commands, type Globals } from "./commands.js";
+import { runComputeSystem } from "./compute-system.js";
+import { runHelper } from "./helper.js";
 
 /** Splits `[global flags] <command> [flags] [positionals]`; `--x=v` and `--x v` both accepted. */
 function parse(argv: string[]): { g: Globals; command: string; flags: Map<string, string>; rest: string[] } {
-  const g: Globals = { argv: [], json: false, root: "" };
-  const BOOL = new Set(["--debug", "--detach", "--force"]);
+  const BOOL = new Set(["--debug", "--detach", "-d", "--force", "-f", "--exec"]);
   const read = (i: number, into: Map<string, string>): number => {
     const a = argv[i] as string;
     const eq = a.indexOf("=");
@@ -37,11 +30,14 @@ function parse(argv: string[]): { g: Globals; command: string; flags: Map<string
   const globals = new Map<string, string>();
   let i = 0;
   while (i < argv.length && (argv[i] as string).startsWith("-")) i = read(i, globals);
-  g.argv = argv.slice(0, i);
+  const g: Globals = {
+    argv: argv.slice(0, i),
+    json: globals.get("--log-format") === "json",
+    root: globals.get("--root") || "default",
+    owner: globals.get("--owner") || "runhcs",
+  };
   const log = globals.get("--log");
   if (log) g.log = log;
-  g.json = globals.get("--log-format") === "json";
-  g.root = globals.get("--root") ?? "";
   const command = argv[i++] ?? "";
   const flags = new Map<string, string>();
   const rest: string[] = [];
@@ -52,40 +48,9 @@ function parse(argv: string[]): { g: Globals; command: string; flags: Map<string
   return { g, command, flags, rest };
 }
 
-/** Starts a helper with this call's stdio and waits for its `OK` on fd 3. */
-function launch(g: Globals, args: string[]): Promise<{ pid: number; exited: Promise<number>; drop(): void }> {
-  const child = spawn(process.execPath, [...g.argv, "shim", ...args], {
-    detached: true,
-    stdio: [0, 1, 2, "pipe"],
-    windowsHide: true,
-  });
-  const exited = new Promise<number>((r) => child.once("exit", (c) => r(c === null ? 1 : c >>> 0)));
-  const pipe = child.stdio[3] as Socket;
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    pipe.setEncoding("utf8");
-    pipe.on("error", () => {});
-    pipe.on("data", (d: string) => {
-      buf += d;
-      if (!buf.includes("\n")) return;
-      if (!buf.startsWith("OK")) return reject(new Error(buf.replace(/^ERR /, "").trim()));
-      resolve({
-        pid: child.pid as number,
-        exited,
-        drop: () => {
-          pipe.destroy();
-          child.unref();
-        },
-      });
-    });
-    child.once("exit", () => setImmediate(() => reject(new Error(buf.trim() || "unknown shim failure"))));
-  });
-}
-
 async function run(argv: string[]): Promise<number> {
   const { g, command, flags, rest } = parse(argv);
   const id = rest[0] ?? "";
-  const dir = containerDir(g.root, id);
   const fail = (msg: string): number => {
     process.stderr.write(`${msg}\n`);
     if (g.log && g.json) {
@@ -97,89 +62,27 @@ async function run(argv: string[]): Promise<number> {
     return 1;
   };
   if (!id) return fail(`${command}: container id is required`);
-  const rec = readRecord(dir);
-  if (command !== "create" && command !== "shim" && !rec) return fail(`container ${id} does not exist`);
   try {
     switch (command) {
-      case "shim":
-        await runHelper({
-          dir,
-          bundle: flags.get("--bundle") ?? rec?.bundle ?? "",
-          ...(flags.has("--exec") ? { processFile: flags.get("--exec") as string } : {}),
-        });
+      case "shim": {
+        // `--exec` (a flag in runhcs, the spec on stdin); here the process file follows it or comes in --process.
+        const processFile = flags.get("--process");
+        await runHelper({ root: g.root, id, ...(processFile ? { processFile } : {}) });
         return -1; // the helper exits by itself
-      case "create": {
-        if (rec) return fail(`container with id exists: ${id}`);
-        const bundle = flags.get("--bundle") ?? process.cwd();
-        parseProcess(JSON.parse(fs.readFileSync(`${bundle}\\config.json`, "utf8")).process);
-        const h = await launch(g, ["--bundle", bundle, id]);
-        writeRecord(dir, {
-          id,
-          bundle,
-          helperPid: h.pid,
-          pipe: pipeName(dir, h.pid),
-          created: new Date().toISOString(),
+      }
+      case COMPUTE_SYSTEM_COMMAND: {
+        const ready = new net.Socket({ fd: 3, readable: true, writable: true });
+        ready.on("error", () => {});
+        await runComputeSystem(g.root, id, ready).catch((err: unknown) => {
+          ready.end(`ERR ${err instanceof Error ? err.message : String(err)}\n`, () => process.exit(1));
         });
-        const pidFile = flags.get("--pid-file");
-        if (pidFile) writeAtomic(pidFile, String(h.pid));
-        h.drop();
-        return 0;
+        return -1;
       }
-      case "exec": {
-        const status = rec ? await ask(rec.pipe, { op: "state" }) : undefined;
-        if (!rec || !status?.ok || status.status !== "running") return fail("container is stopped");
-        const processFile = flags.get("--process") ?? "";
-        const h = await launch(g, ["--exec", processFile, "--bundle", rec.bundle, id]);
-        const pidFile = flags.get("--pid-file");
-        if (pidFile) writeAtomic(pidFile, String(h.pid));
-        if (flags.has("--detach")) {
-          h.drop();
-          return 0;
-        }
-        return await h.exited;
+      default: {
+        const fn = commands[command];
+        if (!fn) return fail(`${command}: not supported by the Wine runhcs simulator`);
+        return await fn({ g, id, flags, rest });
       }
-      case "state": {
-        const r = rec ? await ask(rec.pipe, { op: "state" }) : undefined;
-        const running = r?.ok === true;
-        const state = {
-          ociVersion: "1.0.2",
-          id,
-          pid: running ? rec?.helperPid : 0,
-          status: running ? r.status : "stopped",
-          bundle: rec?.bundle,
-          rootfs: "",
-          created: rec?.created,
-          annotations: {},
-          owner: "",
-        };
-        process.stdout.write(`${JSON.stringify(state)}\n`);
-        return 0;
-      }
-      case "ps": {
-        const r = rec ? await ask(rec.pipe, { op: "ps" }) : undefined;
-        process.stdout.write(`${JSON.stringify(r?.ok ? (r.pids ?? []) : [])}\n`);
-        return 0;
-      }
-      case "start":
-      case "kill": {
-        const r = rec ? await ask(rec.pipe, { op: command }) : undefined;
-        if (!r) return fail("container is stopped");
-        return r.ok ? 0 : fail(r.error);
-      }
-      case "delete": {
-        const r = rec ? await ask(rec.pipe, { op: "state" }) : undefined;
-        if (r && !flags.has("--force")) return fail(`cannot delete container ${id} that is not stopped`);
-        if (r && rec) {
-          await ask(rec.pipe, { op: "kill" });
-          try {
-            process.kill(rec.helperPid);
-          } catch {}
-        }
-        fs.rmSync(dir, { recursive: true, force: true });
-        return 0;
-      }
-      default:
-        return fail(`${command}: not supported by the Wine runhcs simulator`);
     }
   } catch (err: unknown) {
     return fail(err instanceof Error ? err.message : String(err));
