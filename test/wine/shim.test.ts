@@ -89,7 +89,7 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
 
   // With the faithful simulator the exec's process belongs to the compute system, not to the runhcs
   // helper the shim kills: Wait reports the helper's death while the process runs on (issue 9, 3.1).
-  it.skip("Kill of an exec ends the exec's container process (exec kill through HCS: pending shim fix)", () => {
+  it("Kill of an exec ends the exec's container process, reached through HCS (not its runhcs helper)", () => {
     const k = report?.execKilled as { exitStatus: number; recorded: boolean; processGone: boolean };
     assert.ok(k, "the first test did not run");
     assert.equal(k.recorded, true);

@@ -131,9 +131,16 @@ export function clearValue(root: string, id: string, name: string): void {
 /** Reads the container's record (getContainer's `state` + `shim`); NotFoundError when there is none. */
 export function readRecord(root: string, id: string): Record {
   return withContainer(root, id, (k) => {
-    const all = loadRegistry().values(k);
-    const raw = all.get(KEY_STATE);
+    const reg = loadRegistry();
+    // `state` by name, as regstate's Get does: an enumeration (RegEnumValueW by index) can skip a value
+    // while a helper deletes its `pid-<helper>` concurrently.
+    const raw = reg.queryValue(k, KEY_STATE);
     if (!raw) throw new Error(`state '${KEY_STATE}' is not present for ID '${id}'`);
+    const all = reg.values(k);
+    for (const name of [KEY_SHIM_PID, KEY_INIT_PID]) {
+      const v = reg.queryValue(k, name);
+      if (v) all.set(name, v);
+    }
     const values = new Map<string, number>();
     for (const [name, v] of all) {
       if (v.type === REG_QWORD) values.set(name, Number(v.data.readBigUInt64LE(0)));
