@@ -3,6 +3,7 @@
 // runhcs.exe), so the tests it selects run as on a real Windows host: process.platform is win32, named pipes,
 // kernel32 through koffi. node.exe under Wine cannot write to a Unix pipe (EBADF), so its output goes to a file
 // that is copied to our stdout as it grows. Skipped, with a message, only where wine64 cannot be installed.
+// Before it, the Windows .exe is built (or found current), as the hosted job builds it before the selection.
 import { execFile, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +34,21 @@ export async function runUnderWine(root, args) {
   }
   if (setup.code !== 0) {
     console.log(`Wine-hosted Windows selection: test/wine/setup.sh failed (${setup.code}):\n${setup.stderr}`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+
+  // The .exe the selection drives (test/wine/shim-exe.test.ts), as the hosted job's build:exe step makes it;
+  // build-exe.mjs rebuilds only what changed (well under a second when current).
+  const built = await new Promise((done) =>
+    execFile(
+      process.execPath,
+      [join(root, "scripts", "build-exe.mjs"), "--quiet", "--targets", "win32-x64"],
+      { cwd: root, timeout: 600_000, maxBuffer: 16 << 20 },
+      (err, _out, stderr) => done(err ? `${err.message}\n${stderr}` : undefined),
+    ),
+  );
+  if (built) {
+    console.log(`Wine-hosted Windows selection: build-exe.mjs --targets win32-x64 failed:\n${built}`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
 

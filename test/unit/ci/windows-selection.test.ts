@@ -75,6 +75,7 @@ describe("the Windows test selection", () => {
     const run = testFiles().filter((f) => m.decide(sel, f)?.run);
     for (const f of [
       "test/wine/shim.test.ts",
+      "test/wine/shim-exe.test.ts",
       "test/wine/ttrpc.test.ts",
       "test/wine/waiter.test.ts",
       "test/wine/tree.test.ts",

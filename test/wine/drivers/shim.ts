@@ -9,7 +9,7 @@ import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/container
 import { Client, createClient, Server } from "../../../src/ttrpc/index.js";
 import { type Collector, collectOn, dialAndCollect } from "./pipe-server.js";
 import { runDriver, within } from "./report.js";
-import { gone, NS, runShim } from "./shim-run.js";
+import { gone, NS, runShim, SHIM_COMMAND } from "./shim-run.js";
 
 const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
 const pipe = (name: string) => `\\\\.\\pipe\\${name}`;
@@ -56,7 +56,7 @@ runDriver(async () => {
   closers.push(() => eventsServer.close());
   const env = { ...process.env, TTRPC_ADDRESS: eventsAddress };
   const common = ["-id", id, "-address", pipe(`containerd-wine-${tag}`), "-publish-binary", process.execPath];
-  const report: Record<string, unknown> = { id };
+  const report: Record<string, unknown> = { id, shimCommand: SHIM_COMMAND };
   try {
     const t0 = Date.now();
     const started = await within(runShim([...common, "start"], bundle, env), 60_000, "shim start");
