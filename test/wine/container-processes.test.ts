@@ -5,7 +5,7 @@
  * stub that owns a victim process.
  */
 import assert from "node:assert/strict";
-import { distDir, runDriver, skipUnlessWine } from "./wine-env.js";
+import { distDir, runDriver, skipUnlessFakeHcs, skipUnlessWine } from "./wine-env.js";
 
 interface Outcome {
   ok?: true;
@@ -53,6 +53,7 @@ describe("wine: ContainerProcesses through vmcompute.dll and runhcs's registry s
   let r: Result;
   before(async function () {
     await skipUnlessWine.call(this);
+    skipUnlessFakeHcs.call(this);
     const run = await runDriver<Result>(distDir(), "container-processes", [], 150_000);
     assert.ok(
       run.result && !run.result.error,

@@ -10,7 +10,7 @@
 #   .cache/wine/node/node.exe                  Windows node
 #   .cache/wine/node_modules/@koromix/koffi-win32-x64/   koffi's Windows native module (found via NODE_PATH)
 #   .cache/wine/prefix/drive_c/windows/system32/vmcompute.dll   the fake HCS (test/wine/vmcompute)
-#   .cache/wine/runhcs/runhcs.exe              the runhcs stand-in: a Node single-executable application
+#   .cache/wine/runhcs/runhcs.exe              the runhcs stand-in (test/wine/build-runhcs.mjs): a Node SEA
 #                                              whose script requires $RUNHCS_WINE_SIM_ENTRY (the compiled
 #                                              test/wine/runhcs/main.js), so it takes runhcs's argv as is
 set -euo pipefail
@@ -79,36 +79,9 @@ if [ ! -f "$CACHE/smoke-$NODE_VERSION.stamp" ]; then
   touch "$CACHE/smoke-$NODE_VERSION.stamp"
 fi
 
-# 5. runhcs.exe: node.exe with a SEA blob injected (postject). The shim spawns runhcs with runhcs's own
-# argv (global flags first), which node.exe itself would parse as node options; a SEA passes argv
-# through untouched. The blob is made by this (Linux) node: same version, and it holds only the script.
-SEA_MAIN='const entry = process.env.RUNHCS_WINE_SIM_ENTRY;
-if (!entry) {
-  process.stderr.write("runhcs (Wine simulator): RUNHCS_WINE_SIM_ENTRY is not set\n");
-  process.exit(1);
-}
-require("node:module").createRequire(entry)(entry);
-'
-SEA_STAMP="$CACHE/runhcs-$NODE_VERSION-$(printf %s "$SEA_MAIN" | sha256sum | cut -c1-16).stamp"
-if [ ! -f "$SEA_STAMP" ]; then
-  echo "wine setup: building runhcs.exe (Node single-executable)" >&2
-  TMP2=$(mktemp -d "$CACHE/sea.XXXXXX")
-  printf %s "$SEA_MAIN" >"$TMP2/main.cjs"
-  printf '{"main":"%s","output":"%s","disableExperimentalSEAWarning":true}' \
-    "$TMP2/main.cjs" "$TMP2/blob" >"$TMP2/sea.json"
-  node --experimental-sea-config "$TMP2/sea.json" >/dev/null
-  cp "$CACHE/node/node.exe" "$TMP2/runhcs.exe"
-  if [ -x node_modules/.bin/postject ]; then POSTJECT=(node_modules/.bin/postject)
-  else POSTJECT=(npm exec --yes --package=postject@1.0.0-alpha.6 -- postject); fi
-  "${POSTJECT[@]}" "$TMP2/runhcs.exe" NODE_SEA_BLOB "$TMP2/blob" \
-    --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 >/dev/null 2>&1
-  rm -rf "$CACHE/runhcs"
-  mkdir -p "$CACHE/runhcs"
-  mv "$TMP2/runhcs.exe" "$CACHE/runhcs/runhcs.exe"
-  rm -rf "$TMP2"
-  rm -f "$CACHE"/runhcs-*.stamp
-  touch "$SEA_STAMP"
-fi
+# 5. runhcs.exe: node.exe with a SEA blob injected (postject), built by test/wine/build-runhcs.mjs (also
+# used on Windows, where this script does not run). The blob is made by this (Linux) node: same version.
+node test/wine/build-runhcs.mjs "$CACHE/node/node.exe" "$CACHE/runhcs"
 
 # 6. The fake vmcompute.dll (test/wine/vmcompute/vmcompute.c), copied to the prefix's System32 so the shim
 # loads it through its production path (%SystemRoot%\System32\vmcompute.dll). Rebuilt when the source

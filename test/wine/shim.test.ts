@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Status } from "../../src/gen/containerd/types/task/task_pb.js";
-import { distDir, RUNHCS_EXE, runDriver, skipUnlessWine, winPath } from "./wine-env.js";
+import { distDir, RUNHCS_EXE, runDriver, skipUnlessFakeHcs, skipUnlessWine, winPath } from "./wine-env.js";
 
 interface ShimReport {
   id: string;
@@ -89,7 +89,8 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
 
   // With the faithful simulator the exec's process belongs to the compute system, not to the runhcs
   // helper the shim kills: Wait reports the helper's death while the process runs on (issue 9, 3.1).
-  it("Kill of an exec ends the exec's container process, reached through HCS (not its runhcs helper)", () => {
+  it("Kill of an exec ends the exec's container process, reached through HCS (not its runhcs helper)", function () {
+    skipUnlessFakeHcs.call(this);
     const k = report?.execKilled as { exitStatus: number; recorded: boolean; processGone: boolean };
     assert.ok(k, "the first test did not run");
     assert.equal(k.recorded, true);

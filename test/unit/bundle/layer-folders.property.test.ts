@@ -99,7 +99,8 @@ describe("bundle writeMountsToConfig (property)", () => {
         assert.ok(output.startsWith(prefix) && output.endsWith(suffix), "text outside windows changed");
         const result = JSON.parse(output) as Json;
 
-        const before = structuredClone(original) as Json & { windows?: Json | null };
+        // The spec as written: JSON has no -0 (fc.jsonValue makes one, JSON.stringify writes it as 0).
+        const before = JSON.parse(text) as Json & { windows?: Json | null };
         const after = result as Json & { windows: Json };
         const parents = JSON.parse((m.options[1] as string).slice("parentLayerPaths=".length)) as string[];
         const existing = (before.windows?.["layerFolders"] as string[] | null | undefined) ?? [];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 
 const PIPELINE = "azure-pipelines.yml";
@@ -47,17 +48,41 @@ describe("azure-pipelines.yml", () => {
     for (const name of runs) assert.ok(npmScripts[name], `npm run ${name}: not in package.json`);
   });
 
-  it("every run-tests.mjs filter selects at least one test file", () => {
+  it("every run-tests.mjs filter selects at least one test file; every option is known", () => {
     const files = testFiles().map((f) => f.replaceAll("\\", "/"));
     for (const { script } of steps.filter((s) => s.script.includes("run-tests.mjs"))) {
-      const filters = script.split(/\s+/).slice(script.split(/\s+/).indexOf("scripts/run-tests.mjs") + 1);
-      assert.ok(filters.length > 0);
-      for (const f of filters)
-        assert.ok(
-          files.some((p) => p.includes(f)),
-          `filter ${f} selects no test`,
-        );
+      const words = script.split(/\s+/);
+      const args = words.slice(words.indexOf("scripts/run-tests.mjs") + 1);
+      assert.ok(args.length > 0);
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === "--selection") assert.equal(args[++i], "windows", `unknown selection in ${script}`);
+        else {
+          assert.ok(!args[i]!.startsWith("-"), `unknown option ${args[i]} in ${script}`);
+          assert.ok(
+            files.some((p) => p.includes(args[i]!)),
+            `filter ${args[i]} selects no test`,
+          );
+        }
+      }
     }
+  });
+
+  it("the hosted Windows job runs the whole Windows selection, with the arguments the Wine lane uses", async () => {
+    const { WINDOWS_SELECTION_ARGS, SELECTION_FILE } = (await import(
+      pathToFileURL("scripts/run-tests/selection.mjs").href
+    )) as { WINDOWS_SELECTION_ARGS: readonly string[]; SELECTION_FILE: string };
+    const hosted = steps.filter((s) => s.job === "windows_hosted" && s.script.includes("run-tests.mjs"));
+    assert.deepEqual(
+      hosted.map((s) => s.script.trim()),
+      [["node", "scripts/run-tests.mjs", ...WINDOWS_SELECTION_ARGS].join(" ")],
+    );
+    assert.ok(existsSync(SELECTION_FILE));
+    // The Wine lane (scripts/run-tests/wine-host.mjs, started by run-tests.mjs) passes the same constant.
+    const runner = readFileSync("scripts/run-tests.mjs", "utf8");
+    assert.match(runner, /runUnderWine\(root, \[\.\.\.WINDOWS_SELECTION_ARGS, \.\.\.filters\]\)/);
+    // The hosted job builds the .exe before the selection runs.
+    const order = steps.filter((s) => s.job === "windows_hosted").map((s) => s.script);
+    assert.ok(order.indexOf("npm run build:exe") < order.findIndex((s) => s.includes("run-tests.mjs")));
   });
 
   it("the Linux job runs the README's test command", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { EventPublisher } from "../../../src/events/publisher.js";
@@ -35,9 +35,24 @@ async function fakeContainerd(
   return server;
 }
 
+/** containerd's ttrpc address: a unix socket in the test's directory, a named pipe on Windows. */
+function ttrpcAddress(dir: string): string {
+  return process.platform === "win32"
+    ? `\\\\.\\pipe\\events-test-${basename(dir)}`
+    : join(dir, "containerd.sock.ttrpc");
+}
+
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+/**
+ * The fake publish binary is a `#!` script: Windows runs only executables (test/wine/shim.test.ts covers the
+ * Windows publish path with node.exe as the binary).
+ */
+function skipScriptBinaryOnWindows(ctx: Mocha.Context): void {
+  if (process.platform === "win32") ctx.skip();
 }
 
 describe("event sinks", () => {
@@ -50,7 +65,7 @@ describe("event sinks", () => {
   });
 
   it("ttrpc Forward: envelope with topic, namespace, timestamp, bare type URL; namespace metadata", async () => {
-    const socket = join(dir, "containerd.sock.ttrpc");
+    const socket = ttrpcAddress(dir);
     const received: Array<{ req: ForwardRequest; ns: string | undefined }> = [];
     const server = await fakeContainerd(socket, received);
     const pub = new EventPublisher(new TtrpcForwardSink(socket), {
@@ -83,7 +98,7 @@ describe("event sinks", () => {
   });
 
   it("ttrpc Forward: events published while containerd restarts are delivered after it is back, in order", async () => {
-    const socket = join(dir, "containerd.sock.ttrpc");
+    const socket = ttrpcAddress(dir);
     const received: Array<{ req: ForwardRequest; ns: string | undefined }> = [];
     let server = await fakeContainerd(socket, received);
     const pub = new EventPublisher(new TtrpcForwardSink(socket), { namespace: "n", logger: silentLogger });
@@ -106,7 +121,8 @@ describe("event sinks", () => {
     }
   });
 
-  it("publish binary: argv as containerd's publish command wants it, the event Any on stdin", async () => {
+  it("publish binary: argv as containerd's publish command wants it, the event Any on stdin", async function () {
+    skipScriptBinaryOnWindows(this);
     const log = join(dir, "publish.log");
     process.env.FAKE_PUBLISH_LOG = log;
     const binary = resolve("test/fakes/publish/fake-containerd-publish.mjs");
@@ -138,7 +154,8 @@ describe("event sinks", () => {
     }
   });
 
-  it("publish binary: a failing publish is an error carrying its stderr (so the publisher retries)", async () => {
+  it("publish binary: a failing publish is an error carrying its stderr (so the publisher retries)", async function () {
+    skipScriptBinaryOnWindows(this);
     process.env.FAKE_PUBLISH_LOG = join(dir, "p.log");
     process.env.FAKE_PUBLISH_EXIT = "3";
     try {

@@ -42,7 +42,7 @@ describe("platform/index", () => {
   it("no file in src/ outside src/platform/ reads process.platform (style 11)", () => {
     const src = join(process.cwd(), "src");
     const offenders = [...tsFiles(src)]
-      .filter((f) => !relative(src, f).startsWith("platform/"))
+      .filter((f) => !relative(src, f).replaceAll("\\", "/").startsWith("platform/"))
       .filter((f) => /process\.platform\b/.test(readFileSync(f, "utf8")))
       .map((f) => relative(process.cwd(), f));
     assert.deepEqual(offenders, []);

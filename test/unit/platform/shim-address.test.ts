@@ -31,7 +31,9 @@ const GO_VECTORS: Array<[address: string, ns: string, id: string, hex: string]> 
   ["../rel//x/", "ns", "id", "034a028ed58af86968cccaf8585c763211a8496a031959260dce405ac319b413"],
 ];
 
-describe("platform/posix-address", () => {
+// The POSIX address resolves paths with the host's `path` (containerd does so with Go's on Linux): on a
+// Windows host the shim uses WindowsShimAddress only, so these run where POSIX paths are the host's.
+(process.platform === "win32" ? describe.skip : describe)("platform/posix-address (POSIX hosts)", () => {
   const addr = new PosixShimAddress();
 
   for (const [address, ns, id, hex] of GO_VECTORS) {

@@ -82,7 +82,7 @@ describe("runhcs args", () => {
         "/b/exec-c1-e1config.json",
         "--detach",
         "--pid-file",
-        "/b/p.pid",
+        resolve("/b/p.pid"), // made absolute as go-runhcs does (on Windows: with the current drive)
         "--shim-log",
         resolve("s.log"),
         "c1",

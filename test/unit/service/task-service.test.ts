@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
@@ -54,7 +54,8 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     shutdowns = 0;
     server = new Server();
     registerTaskService(server, task, { logger: silentLogger, shutdown: () => shutdowns++ });
-    const socket = join(dir, "shim.sock");
+    // The shim's own transport: a unix socket, a named pipe on Windows.
+    const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
     await server.listen(socket);
     client = await Client.connect(socket);
     api = createClient(client, TaskV2);
@@ -461,8 +462,10 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     const logger = pino({ level: "debug" }, { write: (l: string) => lines.push(l) });
     const logged = new Server();
     registerTaskService(logged, task, { logger, shutdown: () => {} });
-    await logged.listen(join(dir, "logged.sock"));
-    const c = await Client.connect(join(dir, "logged.sock"));
+    const address =
+      process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}-logged` : join(dir, "logged.sock");
+    await logged.listen(address);
+    const c = await Client.connect(address);
     try {
       await createClient(c, TaskV2).connect({ id: ID });
       const line = JSON.parse(lines.at(-1)!) as Record<string, unknown>;

@@ -229,7 +229,9 @@ describe("ttrpc Client", () => {
     });
     await server.listen(sock.path);
     const client = await Client.connect(sock.path);
-    const inner = leakCheck();
+    // About timers: on Windows libuv keeps a pending pipe instance per accept, so pipe handles come and go
+    // with connections there and are not what this checks.
+    const inner = leakCheck(process.platform === "win32" ? ["PipeWrap", "ConnectWrap"] : []);
     const before = Date.now();
     const out = await client.call("svc", "Inspect", new Uint8Array(0), {
       metadata: [

@@ -3,13 +3,17 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type Frame, FrameDecoder } from "../../../src/ttrpc/frame.js";
 
-/** A fresh temp dir holding a socket path; `dispose()` removes it. */
+/**
+ * A fresh temp dir and a listen address: a socket path in the dir, or on Windows a named pipe named after
+ * it (`\\.\pipe\ttrpc-test-XXXXXX`: the shim's transport there); `dispose()` removes the dir.
+ */
 export function tempSocket(): { path: string; dir: string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), "ttrpc-test-"));
-  return { dir, path: join(dir, "s.sock"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  const path = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "s.sock");
+  return { dir, path, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**

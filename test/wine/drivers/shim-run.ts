@@ -16,10 +16,18 @@ export interface ShimRun {
   stderr: string;
 }
 
+/**
+ * The shim binary: `$WINE_SHIM_EXE` (the single executable from `npm run build:exe`) when set, else this
+ * node.exe running the compiled entry.
+ */
+export const SHIM_COMMAND: readonly string[] = process.env.WINE_SHIM_EXE
+  ? [process.env.WINE_SHIM_EXE]
+  : [process.execPath, SHIM];
+
 /** Runs the shim binary (`-namespace wine` + `args`) in `cwd`; resolves with its exit code and output. */
 export function runShim(args: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<ShimRun> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [SHIM, "-namespace", NS, ...args], {
+    const c = spawn(SHIM_COMMAND[0]!, [...SHIM_COMMAND.slice(1), "-namespace", NS, ...args], {
       cwd,
       ...(env ? { env } : {}),
       stdio: ["ignore", "pipe", "pipe"],
