@@ -19,9 +19,9 @@ import type {
 import { WindowsShimAddress } from "./windows-address.js";
 import { WindowsContainerProcesses } from "./windows-container-processes.js";
 import { loadKernel32 } from "./windows-kernel32.js";
-import { loadRegistry } from "./windows-registry.js";
 import { loadPipeApi } from "./windows-pipe-api.js";
 import { SecurePipeServer, SHIM_PIPE_SDDL } from "./windows-pipe-server.js";
+import { loadRegistry } from "./windows-registry.js";
 import { toolhelpProcessTree } from "./windows-toolhelp.js";
 import { loadWindowsProcessTree, WindowsProcessTree } from "./windows-tree.js";
 import { loadVmcompute } from "./windows-vmcompute.js";

@@ -70,6 +70,9 @@ async function getContainer(g: Globals, id: string, notStopped: boolean): Promis
   return { rec, status };
 }
 
+/** `hang` or `crash`: see `create`. */
+export const CREATE_FAULT_ENV = "RUNHCS_WINE_SIM_CREATE_FAULT";
+
 async function create({ g, id, flags }: Call): Promise<number> {
   const bundle = path.resolve(flags.get("--bundle") || process.cwd());
   const spec = JSON.parse(fs.readFileSync(path.join(bundle, "config.json"), "utf8")) as OciSpec;
@@ -85,6 +88,11 @@ async function create({ g, id, flags }: Call): Promise<number> {
   let cs: Awaited<ReturnType<typeof launch>> | undefined;
   try {
     cs = await launch(g.argv, [COMPUTE_SYSTEM_COMMAND, id], ["ignore", "ignore", "ignore"]);
+    // Test knob: a create that never returns, or dies without its deferred cleanup (killed, crashed),
+    // once the registry state and the compute system exist — what a caller must clean up after.
+    const fault = process.env[CREATE_FAULT_ENV];
+    if (fault === "hang") await new Promise(() => {});
+    if (fault === "crash") process.exit(2);
     const h = await launch(g.argv, ["shim", id], [0, 1, 2]);
     setPid(g.root, id, KEY_SHIM_PID, h.pid);
     const pidFile = flags.get("--pid-file");
