@@ -15,6 +15,7 @@ import {
   runhcsKeyPath,
 } from "../../../src/platform/windows-registry.js";
 import { bindVmcompute, system32Path } from "../../../src/platform/windows-vmcompute.js";
+import { HKLM, loadRegistry as loadSimRegistry } from "../runhcs/win32.js";
 import { startComputeSystem } from "./compute-system.js";
 import { runDriver, within } from "./report.js";
 
@@ -27,61 +28,24 @@ const HELPER = 4242;
 /** A container with runhcs state but no compute system (no pipe). */
 const NO_CS = `${ID}-nocs`;
 const CONTAINER_PID = 7;
-const HKLM = -0x7fff_fffe;
-const REG_OPTION_VOLATILE = 1;
-const KEY_ALL_ACCESS = 0xf003f;
-
-const advapi = koffi.load("advapi32.dll");
-const RegCreateKeyExW = advapi.func("__stdcall", "RegCreateKeyExW", "int32_t", [
-  "intptr_t",
-  "str16",
-  "uint32_t",
-  "void *",
-  "uint32_t",
-  "uint32_t",
-  "void *",
-  koffi.out(koffi.pointer("void *")),
-  koffi.out(koffi.pointer("uint32_t")),
-]);
-const RegSetValueExW = advapi.func("__stdcall", "RegSetValueExW", "int32_t", [
-  "void *",
-  "str16",
-  "uint32_t",
-  "uint32_t",
-  "void *",
-  "uint32_t",
-]);
-const RegCloseKey = advapi.func("__stdcall", "RegCloseKey", "int32_t", ["void *"]);
-const RegDeleteKeyW = advapi.func("__stdcall", "RegDeleteKeyW", "int32_t", ["intptr_t", "str16"]);
+const registry = loadSimRegistry();
 
 /** Creates runhcs's volatile container key as regstate.createVolatileKey does, with these values. */
 function writeState(id: string, values: Record<string, { type: number; data: Buffer }>): void {
-  const key: unknown[] = [null];
-  const st = RegCreateKeyExW(
-    HKLM,
-    runhcsKeyPath(ROOT, id),
-    0,
-    null,
-    REG_OPTION_VOLATILE,
-    KEY_ALL_ACCESS,
-    null,
-    key,
-    [0],
-  );
-  if (st !== 0) throw new Error(`RegCreateKeyExW failed: ${st}`);
+  const { key } = registry.createVolatile(HKLM, runhcsKeyPath(ROOT, id));
   try {
-    for (const [name, v] of Object.entries(values)) {
-      const s = RegSetValueExW(key[0], name, 0, v.type, v.data, v.data.length);
-      if (s !== 0) throw new Error(`RegSetValueExW(${name}) failed: ${s}`);
-    }
+    for (const [name, v] of Object.entries(values)) registry.setValue(key, name, v.type, v.data);
   } finally {
-    RegCloseKey(key[0]);
+    registry.close(key);
   }
 }
 
 function removeState(id: string): void {
-  RegDeleteKeyW(HKLM, runhcsKeyPath(ROOT, id));
-  RegDeleteKeyW(HKLM, runhcsKeyPath(ROOT, id).replace(/\\[^\\]+$/, ""));
+  registry.deleteKey(HKLM, runhcsKeyPath(ROOT, id));
+  try {
+    // The root key too, unless it still holds another container's key (access denied then).
+    registry.deleteKey(HKLM, runhcsKeyPath(ROOT, id).replace(/\\[^\\]+$/, ""));
+  } catch {}
 }
 
 const qword = (n: number) => {

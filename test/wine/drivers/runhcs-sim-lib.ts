@@ -173,25 +173,7 @@ export function processFile(dir: string, name: string, args: string[], env: stri
   return file;
 }
 
-/** Whether `pid` names a live process. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits (polling, bounded) until `pid` is gone. */
-export async function gone(pid: number, ms = 15_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
+export { alive, gone } from "./shim-run.js";
 
 /** Reads a pid file. */
 export function readPid(file: string): number {

@@ -55,7 +55,7 @@ export function alive(pid: number): boolean {
 }
 
 /** Waits (polling, bounded by `ms`) until `pid` is gone; false when it is still there. */
-export async function gone(pid: number, ms: number): Promise<boolean> {
+export async function gone(pid: number, ms = 15_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (alive(pid)) {
     if (Date.now() > deadline) return false;
