@@ -160,11 +160,9 @@ export class Task {
     });
     const pidFile = join(bundle, BUNDLE_FILES.initPid);
     const rootFile = join(bundle, BUNDLE_FILES.runhcsRoot);
-    if (options.registryRoot) await writeFileAtomic(rootFile, options.registryRoot);
     const io = await this.#deps.openIO(cfg.stdio);
-    let attempted = false;
     try {
-      attempted = true;
+      if (options.registryRoot) await writeFileAtomic(rootFile, options.registryRoot);
       await runhcs.create(
         {
           id,
@@ -205,7 +203,7 @@ export class Task {
       io.close();
       // runhcs create may have left a compute system, registry state or a helper behind (it was killed
       // at the deadline, cancelled, or failed half way): remove them, unless the id was someone else's.
-      if (attempted && !isAlreadyExists(err)) {
+      if (!isAlreadyExists(err)) {
         await runhcs
           .delete(id, { force: true }, { timeoutMs: CREATE_CLEANUP_TIMEOUT_MS })
           .catch((e: unknown) => {
