@@ -64,35 +64,56 @@ describe("shim FifoLogSink", function () {
     assert.equal(await until(() => drain(reader), /two\n/), "one\ntwo\n");
   });
 
-  it("write with no reader → dropped without error; a later reader gets later lines", async () => {
-    const sink = new FifoLogSink(fifo, { reopenBackoffMs: 0 });
-    sink.write("lost\n"); // ENXIO: nobody reads
+  it("lines written with no reader arrive, in order, when a reader comes (no further write needed)", async () => {
+    const sink = new FifoLogSink(fifo, { reopenBackoffMs: 10 });
+    sink.write("kept 1\n"); // ENXIO: nobody reads
+    sink.write("kept 2\n");
     const reader = openReader();
-    sink.write("kept\n");
+    const text = await until(() => drain(reader), /kept 2\n/, 3_000);
     await sink.close();
-    assert.equal(await until(() => drain(reader), /kept\n/), "kept\n");
+    assert.equal(text, "kept 1\nkept 2\n");
   });
 
-  it("reader goes away (containerd restart) → no crash; the next reader gets new lines", async () => {
+  it("reader goes away (containerd restart) → no crash; lines of the gap reach the next reader, in order", async () => {
     const first = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const sink = new FifoLogSink(fifo, { reopenBackoffMs: 0 });
+    const sink = new FifoLogSink(fifo, { reopenBackoffMs: 10 });
     sink.write("before\n");
     assert.equal(await until(() => drain(first), /before\n/), "before\n");
     closeSync(first);
-    // EPIPE now: lines are dropped until the FIFO can be opened again
+    // EPIPE now: the lines wait until the FIFO has a reader again
+    const gap: string[] = [];
     for (let i = 0; i < 20; i++) {
+      gap.push(`gap ${i}\n`);
       sink.write(`gap ${i}\n`);
-      await sleep(10);
+      if (i % 5 === 0) await sleep(15);
     }
     const second = openReader();
-    let text = "";
-    for (let i = 0; i < 200 && !/after\n/.test(text); i++) {
-      sink.write("after\n");
-      await sleep(20);
-      text += drain(second);
-    }
+    sink.write("after\n");
+    const text = await until(() => drain(second), /after\n/, 3_000);
     await sink.close();
-    assert.match(text, /after\n/);
+    assert.equal(text, `${gap.join("")}after\n`);
+  });
+
+  it("what waits is bounded: the newest lines are kept, and the reader is told how many were dropped", async () => {
+    const opts = { reopenBackoffMs: 10, maxBytes: 64 * 1024, maxLines: 1000 };
+    const sink = new FifoLogSink(fifo, opts);
+    const total = 5_000;
+    for (let i = 0; i < total; i++)
+      sink.write(`${JSON.stringify({ msg: `line ${i}`, pad: "x".repeat(100) })}\n`);
+    const reader = openReader();
+    const text = await until(() => drain(reader), new RegExp(`line ${total - 1}"`), 3_000);
+    await sink.close();
+    const lines = text.trimEnd().split("\n");
+    assert.match(lines[0] ?? "", /"level":40.*lines dropped/);
+    const kept = lines.slice(1).map((l) => Number(/line (\d+)/.exec(l)?.[1]));
+    assert.ok(kept.length <= 1000, `${kept.length} lines kept`);
+    assert.ok(kept.length > 400, `${kept.length} lines kept`);
+    assert.ok(Buffer.byteLength(lines.slice(1).join("\n")) <= 64 * 1024);
+    // the newest, consecutive, ending with the last
+    assert.deepEqual(
+      kept,
+      Array.from({ length: kept.length }, (_, i) => total - kept.length + i),
+    );
   });
 
   it("no FIFO at all → writes are dropped, close resolves", async () => {
