@@ -11,7 +11,7 @@
 export type PeerFaultReport =
   | {
       kind: "fault";
-      /** One line saying what the peer did, e.g. "frame header declares … bytes: not a ttrpc stream". */
+      /** One line saying what the peer did, e.g. "frame length 4294967295 on stream 1: not a ttrpc stream". */
       message: string;
       /** Sequence number of the connection on this server (1 for the first accepted). */
       connection: number;
