@@ -27,6 +27,7 @@ import { signalReady } from "./ready.js";
 import { selfDir } from "./self.js";
 import { openServerLog } from "./server-log.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
+import { ttrpcLogHooks } from "./ttrpc-log.js";
 
 export { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 /** How long Shutdown/SIGTERM wait for in-flight calls before closing connections. */
@@ -55,9 +56,7 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
   try {
     waiter.init();
     publisher = new EventPublisher(eventSink(flags), { namespace: flags.namespace, logger });
-    server = new Server({
-      onError: (err, where) => logger.warn({ err, where }, "ttrpc server error"),
-    });
+    server = new Server(ttrpcLogHooks(logger));
     const stdioPlatform = defaultStdioPlatform();
     const deps: TaskDeps = {
       shimId: flags.id,

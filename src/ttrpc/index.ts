@@ -17,6 +17,12 @@ export {
   ReadState,
 } from "./frame.js";
 export { Metadata } from "./metadata.js";
-export { Server, type ServerOptions } from "./server.js";
+export {
+  DEFAULT_PEER_FAULT_LIMIT,
+  type PeerFaultLimit,
+  type PeerFaultReport,
+  Server,
+  type ServerOptions,
+} from "./server.js";
 export { Code, StatusError, toStatus } from "./status.js";
 export { createClient, registerService, type ServiceImpl, type TypedClient } from "./typed.js";

@@ -10,12 +10,16 @@
  * its high-water mark we stop reading requests until it drains, so a peer that does not read cannot
  * make us buffer more than the replies of requests already read; if even that exceeds
  * `maxPendingWriteBytes` the connection is closed.
+ *
+ * What the peer does wrong (all of the above but the transport ending) is a peer fault: reported once per
+ * connection as one line through `reportPeerFault`, never as an error with a stack (`reportError` is for
+ * our own bugs: a handler throwing a non-status error, a reply we cannot encode).
  */
 import { setMaxListeners } from "node:events";
 import type { Duplex } from "node:stream";
 import { type CallContext, RequestContext, type UnaryHandler } from "./call-context.js";
 import { decodeRequest, encodeResponseFrame } from "./envelope.js";
-import { type Frame, FrameDecoder, MessageType, oversizeMessage } from "./frame.js";
+import { type Frame, FrameDecoder, FrameError, MessageType, oversizeMessage } from "./frame.js";
 import { FrameWriter } from "./frame-writer.js";
 import { Code, StatusError, toStatus } from "./status.js";
 
@@ -26,6 +30,8 @@ export interface ConnectionHost {
   /** The handler for service/method, or the Unimplemented status to answer with. */
   lookup(service: string, method: string): UnaryHandler | StatusError;
   reportError(err: unknown, where: string): void;
+  /** A peer fault, one line (the host rate-limits them); `closed`: the connection ends for it. */
+  reportPeerFault(message: string, connection: number, closed: boolean): void;
   connectionClosed(conn: ServerConnection): void;
 }
 
@@ -42,6 +48,8 @@ function isQuietError(err: unknown): boolean {
 export class ServerConnection {
   readonly #host: ConnectionHost;
   readonly #stream: Duplex;
+  /** Sequence number on the server, for fault reports. */
+  readonly #seq: number;
   readonly #decoder: FrameDecoder;
   readonly #writer: FrameWriter;
   readonly #abort = new AbortController();
@@ -51,10 +59,12 @@ export class ServerConnection {
   #draining = false;
   #closed = false;
   #paused = false;
+  #faultReported = false;
 
-  constructor(host: ConnectionHost, stream: Duplex) {
+  constructor(host: ConnectionHost, stream: Duplex, seq = 0) {
     this.#host = host;
     this.#stream = stream;
+    this.#seq = seq;
     this.#decoder = new FrameDecoder(host.maxMessageBytes);
     this.#writer = new FrameWriter(stream);
     // Every in-flight call may listen on the connection's signal (a shim holds Wait calls for hours):
@@ -113,23 +123,37 @@ export class ServerConnection {
     }
   }
 
-  /** A garbage stream (FrameError) or an internal error: it costs this connection, never the process. */
+  /** A garbage stream (FrameError: the peer's fault) or an internal error: it costs this connection only. */
   #fail(err: unknown): void {
-    this.#host.reportError(err, "connection");
+    if (err instanceof FrameError) this.#peerFault(err.message, true);
+    else this.#host.reportError(err, "connection");
     this.close();
+  }
+
+  /** Reports the connection's first peer fault (later ones add nothing an operator needs). */
+  #peerFault(message: string, closing: boolean): void {
+    if (this.#faultReported) return;
+    this.#faultReported = true;
+    this.#host.reportPeerFault(message, this.#seq, closing);
+  }
+
+  /** Answers a frame the peer got wrong, and reports the fault. */
+  #refuse(id: number, code: Code, message: string): void {
+    this.#peerFault(`stream ${id}: ${message}`, false);
+    this.#reply(id, code, message, EMPTY);
   }
 
   #onFrame(f: Frame): void {
     const id = f.streamId;
     if (f.payload === undefined) {
-      this.#reply(id, Code.ResourceExhausted, oversizeMessage(f.length, this.#host.maxMessageBytes), EMPTY);
+      this.#refuse(id, Code.ResourceExhausted, oversizeMessage(f.length, this.#host.maxMessageBytes));
       return;
     }
     if (f.type === MessageType.Request) {
       if (id % 2 !== 1) {
-        this.#reply(id, Code.InvalidArgument, "StreamID must be odd for client initiated streams", EMPTY);
+        this.#refuse(id, Code.InvalidArgument, "StreamID must be odd for client initiated streams");
       } else if (id <= this.#lastStreamId) {
-        this.#reply(id, Code.InvalidArgument, "StreamID cannot be re-used and must increment", EMPTY);
+        this.#refuse(id, Code.InvalidArgument, "StreamID cannot be re-used and must increment");
       } else {
         this.#lastStreamId = id;
         this.#onRequest(id, f.payload);
@@ -137,9 +161,9 @@ export class ServerConnection {
     } else if (f.type === MessageType.Data) {
       // Only unary calls exist here: data for a running call is ignored, any other is refused.
       if (id % 2 !== 1) {
-        this.#reply(id, Code.InvalidArgument, "StreamID must be odd for client initiated streams", EMPTY);
+        this.#refuse(id, Code.InvalidArgument, "StreamID must be odd for client initiated streams");
       } else if (!this.#inflight.has(id)) {
-        this.#reply(id, Code.InvalidArgument, "StreamID is no longer active", EMPTY);
+        this.#refuse(id, Code.InvalidArgument, "StreamID is no longer active");
       }
     }
     // Other types (including Response) are ignored for forward compatibility.
@@ -150,7 +174,7 @@ export class ServerConnection {
     try {
       req = decodeRequest(payload);
     } catch (err: unknown) {
-      this.#reply(id, Code.InvalidArgument, `unmarshal request error: ${(err as Error).message}`, EMPTY);
+      this.#refuse(id, Code.InvalidArgument, `unmarshal request error: ${(err as Error).message}`);
       return;
     }
     const handler = this.#host.lookup(req.service, req.method);
@@ -232,7 +256,7 @@ export class ServerConnection {
     if (this.#closed) return;
     if (this.#writer.write(head, tail)) return;
     if (this.#writer.pendingBytes > this.#host.maxPendingWriteBytes) {
-      this.#host.reportError(new Error("ttrpc: peer is not reading; closing connection"), "connection");
+      this.#peerFault("ttrpc: peer is not reading; closing connection", true);
       this.close();
       return;
     }

@@ -10,8 +10,11 @@ import type { Duplex } from "node:stream";
 import type { UnaryHandler } from "./call-context.js";
 import { MAX_MESSAGE_BYTES } from "./frame.js";
 import { listenAt } from "./listen.js";
+import { type PeerFaultLimit, type PeerFaultReport, PeerFaultReporter } from "./peer-faults.js";
 import { type ConnectionHost, ServerConnection } from "./server-connection.js";
 import { Code, StatusError } from "./status.js";
+
+export { DEFAULT_PEER_FAULT_LIMIT, type PeerFaultLimit, type PeerFaultReport } from "./peer-faults.js";
 
 /** Server tuning and hooks. */
 export interface ServerOptions {
@@ -22,8 +25,18 @@ export interface ServerOptions {
    * (reading already stops at the socket's high-water mark). Defaults to 8 × maxMessageBytes.
    */
   maxPendingWriteBytes?: number;
-  /** Called for unexpected errors: `where` is "connection", "listener", "response" or "handler <svc>/<m>". */
+  /**
+   * Called for unexpected errors, i.e. our bugs and transport failures (with their stack): `where` is
+   * "connection", "listener", "response" or "handler <svc>/<m>". Peer faults never come here.
+   */
   onError?: (err: unknown, where: string) => void;
+  /**
+   * Called for peer faults (see `peer-faults.ts`): the first fault of a connection as one line of text,
+   * rate-limited across connections by `peerFaultLimit`, and the count of those left out.
+   */
+  onPeerFault?: (report: PeerFaultReport) => void;
+  /** Defaults to {@link DEFAULT_PEER_FAULT_LIMIT} (10 reports a minute). */
+  peerFaultLimit?: PeerFaultLimit;
 }
 
 /**
@@ -42,6 +55,8 @@ export class Server {
   readonly #listeners = new Set<Listener>();
   readonly #connections = new Set<ServerConnection>();
   readonly #host: ConnectionHost;
+  readonly #peerFaults: PeerFaultReporter | undefined;
+  #connectionSeq = 0;
   #stopping = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -49,6 +64,9 @@ export class Server {
     const maxMessageBytes = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     const onError = opts.onError;
     const services = this.#services;
+    const onPeerFault = opts.onPeerFault;
+    const peerFaults = onPeerFault && new PeerFaultReporter(onPeerFault, opts.peerFaultLimit);
+    this.#peerFaults = peerFaults;
     this.#host = {
       maxMessageBytes,
       maxPendingWriteBytes: opts.maxPendingWriteBytes ?? 8 * maxMessageBytes,
@@ -64,6 +82,9 @@ export class Server {
         } catch {
           // a failing error hook must not take the server down
         }
+      },
+      reportPeerFault(message: string, connection: number, closed: boolean): void {
+        peerFaults?.report(message, connection, closed);
       },
       connectionClosed: (conn: ServerConnection): void => {
         this.#connections.delete(conn);
@@ -116,7 +137,7 @@ export class Server {
       stream.destroy();
       return;
     }
-    const conn = new ServerConnection(this.#host, stream);
+    const conn = new ServerConnection(this.#host, stream, ++this.#connectionSeq);
     this.#connections.add(conn);
     if (stream.closed) this.#host.connectionClosed(conn);
   }
@@ -155,6 +176,7 @@ export class Server {
     this.#stopping = true;
     for (const ln of this.#listeners) ln.close();
     for (const c of [...this.#connections]) c.close();
+    this.#peerFaults?.flush();
   }
 
   #isIdle(): boolean {
@@ -168,6 +190,7 @@ export class Server {
     setImmediate(() =>
       setImmediate(() => {
         if (!this.#isIdle()) return;
+        this.#peerFaults?.flush();
         const waiters = this.#idleWaiters;
         this.#idleWaiters = [];
         for (const w of waiters) w();

@@ -59,9 +59,14 @@ function unaryHandler(method: DescMethod, fn: AnyImplFn, self: unknown): UnaryHa
     try {
       req = fromBinary(method.input, bytes);
     } catch (err: unknown) {
-      throw new StatusError(Code.Internal, `ttrpc: error unmarshalling payload: ${(err as Error).message}`, {
-        cause: err,
-      });
+      // The peer sent bytes that are not a `method.input`: its fault, as a garbage envelope is
+      // (InvalidArgument, server-connection.ts). Go's ttrpc answers Internal here (services.go
+      // protoUnmarshal), which tells a client the server broke; we do not copy that.
+      throw new StatusError(
+        Code.InvalidArgument,
+        `ttrpc: invalid ${ctx.service}/${ctx.method} request: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const out = fn.call(self, req, ctx);
     if (out instanceof Promise) return out.then((o: unknown) => encodeOutput(method, o));

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { Duplex } from "node:stream";
 import { decodeResponse, encodeRequestFrame } from "../../../src/ttrpc/envelope.js";
-import { Client, Code, Server, type StatusError } from "../../../src/ttrpc/index.js";
+import { Client, Code, type PeerFaultReport, Server, type StatusError } from "../../../src/ttrpc/index.js";
 import { eventually, leakCheck, RawPeer, socketPerTest } from "./helpers.js";
 
 /** A promise plus its resolver, for handlers the test releases explicitly. */
@@ -188,7 +188,8 @@ describe("ttrpc Server lifecycle", () => {
 
   it("1 MB of random bytes closes only that connection; malformed requests are answered", async () => {
     const errors: [unknown, string][] = [];
-    const server = new Server({ onError: (e, w) => errors.push([e, w]) });
+    const faults: PeerFaultReport[] = [];
+    const server = new Server({ onError: (e, w) => errors.push([e, w]), onPeerFault: (r) => faults.push(r) });
     server.register("s", { Echo: (b) => b });
     await server.listen(sock.path);
     const good = await Client.connect(sock.path);
@@ -197,8 +198,9 @@ describe("ttrpc Server lifecycle", () => {
     garbage[0] = 0x7f; // the first "header" declares ~2 GiB: the reserved byte is set, not ttrpc
     bad.write(garbage);
     await bad.closed();
-    assert.equal(errors.length, 1);
-    assert.match(String((errors[0]?.[0] as Error | undefined)?.message), /not a ttrpc stream/);
+    assert.deepEqual(errors, []);
+    assert.equal(faults.length, 1);
+    assert.match(String(faults[0]?.kind === "fault" && faults[0].message), /not a ttrpc stream/);
     // a second connection of well-formed headers with random payloads gets an answer for each
     const bad2 = await RawPeer.connect(sock.path);
     const frames: Buffer[] = [];
@@ -263,7 +265,12 @@ describe("ttrpc Server lifecycle", () => {
   it("closes a connection whose unread replies exceed maxPendingWriteBytes (not on Windows: under Wine a paused pipe reader does not hold the backlog in the server, not provable here)", async function () {
     if (process.platform === "win32") this.skip();
     const errors: [unknown, string][] = [];
-    const server = new Server({ maxPendingWriteBytes: 1 << 20, onError: (e, w) => errors.push([e, w]) });
+    const faults: PeerFaultReport[] = [];
+    const server = new Server({
+      maxPendingWriteBytes: 1 << 20,
+      onError: (e, w) => errors.push([e, w]),
+      onPeerFault: (r) => faults.push(r),
+    });
     server.register("s", { Big: () => new Uint8Array(256 << 10) });
     await server.listen(sock.path);
     const peer = await RawPeer.connect(sock.path);
@@ -274,9 +281,10 @@ describe("ttrpc Server lifecycle", () => {
     );
     peer.write(Buffer.concat(reqs));
     await eventually(() => server.connectionCount === 0, "server to drop the connection");
+    assert.deepEqual(errors, []);
     assert.deepEqual(
-      errors.map(([e, w]) => [(e as Error).message, w]),
-      [["ttrpc: peer is not reading; closing connection", "connection"]],
+      faults.map((r) => r.kind === "fault" && [r.message, r.closed]),
+      [["ttrpc: peer is not reading; closing connection", true]],
     );
     peer.destroy();
     await server.shutdown();

@@ -89,11 +89,12 @@ describe("ttrpc typed layer", () => {
       (e: StatusError) => e.code === Code.Unimplemented && e.message === "method Missing",
     );
     assert.equal("watch" in c, false, "streaming methods are not exposed");
-    // an undecodable request payload is Internal, like Go's ttrpc
+    // an undecodable request payload is the peer's fault: InvalidArgument naming the method (Go: Internal)
     await assert.rejects(
       client.call("test.stand.Stand", "Call", Buffer.from([0x0a, 0x05])),
       (e: StatusError) =>
-        e.code === Code.Internal && e.message.startsWith("ttrpc: error unmarshalling payload: "),
+        e.code === Code.InvalidArgument &&
+        e.message.startsWith("ttrpc: invalid test.stand.Stand/Call request: "),
     );
   });
 
@@ -119,6 +120,14 @@ describe("ttrpc typed layer", () => {
       (e: StatusError) => e.code === Code.InvalidArgument && e.message === "topic: invalid argument",
     );
     await createClient(client, Events, { name: "alias.Events" }).forward({});
+    // a garbage payload for a real method (a truncated envelope field): InvalidArgument, the handler not run
+    await assert.rejects(
+      client.call("alias.Events", "Forward", Buffer.from([0x0a, 0x7f, 0x01])),
+      (e: StatusError) =>
+        e.code === Code.InvalidArgument &&
+        /^ttrpc: invalid alias\.Events\/Forward request: .+/.test(e.message),
+    );
+    assert.equal(seen.length, 1);
     server.register("garbage.Events", { Forward: () => Buffer.from([0x0a, 0x05]) });
     await assert.rejects(
       createClient(client, Events, { name: "garbage.Events" }).forward({}),
