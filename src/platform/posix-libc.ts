@@ -16,6 +16,14 @@ export type WaitpidResult =
   /** ECHILD: `pid` is not (or no longer) a child of this process. */
   | { readonly kind: "not-child" };
 
+/** `waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)` outcome: a look at one exited child, which stays a zombie. */
+export type WaitidPeekResult =
+  | { readonly kind: "exited"; readonly pid: number }
+  /** Children exist but none has exited. */
+  | { readonly kind: "none" }
+  /** ECHILD: no children at all. */
+  | { readonly kind: "no-children" };
+
 /** `pidfd_open(pid)` outcome. */
 export type PidfdResult =
   | { readonly kind: "fd"; readonly fd: number }
@@ -30,6 +38,12 @@ export interface Libc {
   setChildSubreaper(on: boolean): void;
   /** `waitpid(pid, &status, WNOHANG)`, retried on EINTR. Never called with pid <= 0. */
   waitpid(pid: number): WaitpidResult;
+  /**
+   * `waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT)`, retried on EINTR: the pid of one exited child,
+   * left unreaped (the kernel returns the same one until it is reaped), so that the caller can decide whose
+   * it is before reaping it with a targeted {@link Libc.waitpid}.
+   */
+  waitidPeek(): WaitidPeekResult;
   /** `pidfd_open(pid, 0)` (Linux 5.3+): an fd that becomes readable (POLLIN) when `pid` exits. */
   pidfdOpen(pid: number): PidfdResult;
   /** `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`: used to interrupt a blocking poll. */
@@ -61,6 +75,11 @@ export class LibcError extends Error {
 const PR_SET_CHILD_SUBREAPER = 36;
 const PR_GET_CHILD_SUBREAPER = 37;
 const WNOHANG = 1;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+const P_ALL = 0;
+/** sizeof(siginfo_t) on Linux, every arch. */
+const SIGINFO_BYTES = 128;
 const EFD_NONBLOCK = 0o4000;
 const EFD_CLOEXEC = 0o2000000;
 const EINTR = 4;
@@ -85,6 +104,7 @@ function bindLibc(koffi: Koffi): Libc {
     "int prctl(int option, _Out_ int *value, unsigned long a3, unsigned long a4, unsigned long a5)",
   );
   const waitpid = lib.func("int waitpid(int pid, _Out_ int *status, int options)");
+  const waitid = lib.func("int waitid(int idtype, unsigned int id, void *infop, int options)");
   const syscall = lib.func("long syscall(long number, ...)");
   const eventfd = lib.func("int eventfd(unsigned int initval, int flags)");
   const write = lib.func("long write(int fd, const void *buf, unsigned long count)");
@@ -98,6 +118,11 @@ function bindLibc(koffi: Koffi): Libc {
     throw new LibcError(call, koffi.errno());
   };
   const counter = Buffer.alloc(8);
+  const siginfo = Buffer.alloc(SIGINFO_BYTES);
+  // Native-endian int view. si_pid is the union's first field after si_signo, si_errno, si_code; the union
+  // is pointer-aligned (byte 16 on 64-bit, 12 on 32-bit).
+  const siginfoInts = new Int32Array(siginfo.buffer, siginfo.byteOffset, SIGINFO_BYTES / 4);
+  const siPidIndex = koffi.sizeof("void *") === 8 ? 4 : 3;
 
   return {
     getChildSubreaper() {
@@ -119,6 +144,20 @@ function bindLibc(koffi: Koffi): Libc {
         if (errno === EINTR) continue;
         if (errno === ECHILD) return { kind: "not-child" };
         throw new LibcError("waitpid", errno);
+      }
+    },
+    waitidPeek() {
+      for (;;) {
+        // WNOHANG with nothing exited returns 0 and leaves si_pid as it was: zero it first.
+        siginfo.fill(0);
+        if ((waitid(P_ALL, 0, siginfo, WEXITED | WNOHANG | WNOWAIT) as number) === 0) {
+          const pid = siginfoInts[siPidIndex] ?? 0;
+          return pid > 0 ? { kind: "exited", pid } : { kind: "none" };
+        }
+        const errno = koffi.errno();
+        if (errno === EINTR) continue;
+        if (errno === ECHILD) return { kind: "no-children" };
+        throw new LibcError("waitid", errno);
       }
     },
     pidfdOpen(pid) {

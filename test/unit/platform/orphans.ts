@@ -12,7 +12,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -84,13 +93,34 @@ export function procStat(pid: number): { ppid: number; state: string } | undefin
   }
 }
 
-/** Waits until `pid` is a zombie (test-only polling: nobody reaps it while we look). */
-export async function untilZombie(pid: number): Promise<void> {
+/**
+ * Waits until `pid` has exited: a zombie, or already reaped (the waiter reaps orphans as they exit). Test-only
+ * polling; prefer a pidfd where the caller has one.
+ */
+export async function untilExited(pid: number): Promise<void> {
   for (let i = 0; i < 2000; i++) {
     const stat = procStat(pid);
-    if (stat === undefined) throw new Error(`process ${pid} is gone (reaped by someone else)`);
-    if (stat.state === "Z") return;
+    if (stat === undefined || stat.state === "Z") return;
     await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error(`process ${pid} did not become a zombie`);
+  throw new Error(`process ${pid} did not exit`);
+}
+
+/** Pids of this process's children (every thread's), from `/proc/self/task/<tid>/children`. */
+export function childPids(): number[] {
+  const pids: number[] = [];
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const text = readFileSync(`/proc/self/task/${tid}/children`, "utf8").trim();
+      if (text !== "") pids.push(...text.split(/\s+/).map(Number));
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** This process's zombie children. */
+export function zombieChildren(): number[] {
+  return childPids().filter((pid) => procStat(pid)?.state === "Z");
 }
