@@ -145,7 +145,8 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       const c = await Client.connect(`unix://${doomed.socket}`);
       try {
         const pending = rejection(c.call(TEST_SERVICE, "Sleep", json({ ms: 30_000, tag: "doomed" })));
-        await new Promise((r) => setTimeout(r, 200)); // let the request reach the server
+        // the Go server says when its handler has started: only then is the call in flight there
+        await c.call(TEST_SERVICE, "Watch", json({ tag: "doomed", event: "started" }));
         doomed.process.kill("SIGKILL");
         const err = await pending;
         assert.deepEqual([err.code, err.message], [Code.Unavailable, "ttrpc: closed"]);
