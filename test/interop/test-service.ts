@@ -40,9 +40,24 @@ export interface ProbeCall {
   tag?: string;
   /** Set when the handler's signal aborted: the reason's name and message. */
   aborted?: { name: string; message: string };
+  /** Set when the handler has finished: how (the words the Go twin uses for its ctx.Err()). */
+  end?: CallEnd;
 }
 
-/** Observes the test service's handlers; emits "call" (ProbeCall) when a handler starts. */
+/** How a handler ended: returned, its deadline passed, its connection or server closed, or it failed. */
+export type CallEnd = "done" | "deadline" | "canceled" | "error";
+
+function endOf(call: ProbeCall, failed: boolean): CallEnd {
+  if (!failed) return "done";
+  if (call.aborted?.name === "TimeoutError") return "deadline";
+  if (call.aborted?.name === "AbortError") return "canceled";
+  return "error";
+}
+
+/**
+ * Observes the test service's handlers; emits "call" (ProbeCall) when a handler starts and "end" when
+ * it has finished (with `end` set).
+ */
 export class Probe extends EventEmitter {
   readonly calls: ProbeCall[] = [];
   inFlight = 0;
@@ -50,20 +65,53 @@ export class Probe extends EventEmitter {
 
   /** Resolves with the first recorded call matching `pred` (also ones recorded before). */
   waitFor(pred: (c: ProbeCall) => boolean, timeoutMs = 20_000): Promise<ProbeCall> {
+    return this.#when("call", pred, { timeoutMs });
+  }
+
+  /** Resolves with the first call matching `pred` once it has ended (also one that ended before). */
+  waitForEnd(pred: (c: ProbeCall) => boolean, timeoutMs = 20_000): Promise<ProbeCall> {
+    return this.#when("end", (c) => c.end !== undefined && pred(c), { timeoutMs });
+  }
+
+  /** The Watch method's wait: for `tag`'s call to start or end; rejects with the reason if `signal` aborts. */
+  watch(tag: string, event: "call" | "end", signal: AbortSignal): Promise<ProbeCall> {
+    const pred = (c: ProbeCall) => c.tag === tag && (event === "call" || c.end !== undefined);
+    return this.#when(event, pred, { signal });
+  }
+
+  #when(
+    event: "call" | "end",
+    pred: (c: ProbeCall) => boolean,
+    until: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ProbeCall> {
     const found = this.calls.find(pred);
     if (found) return Promise.resolve(found);
+    const { signal } = until;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const onCall = (c: ProbeCall) => {
-        if (!pred(c)) return;
+      const stop = (): void => {
         clearTimeout(timer);
-        this.off("call", onCall);
+        this.off(event, onEvent);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onEvent = (c: ProbeCall): void => {
+        if (!pred(c)) return;
+        stop();
         resolve(c);
       };
-      const timer = setTimeout(() => {
-        this.off("call", onCall);
-        reject(new Error("probe: no matching call"));
-      }, timeoutMs);
-      this.on("call", onCall);
+      const onAbort = (): void => {
+        stop();
+        reject(signal?.reason);
+      };
+      const timer =
+        until.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop();
+              reject(new Error(`probe: no matching ${event === "call" ? "call" : "call end"}`));
+            }, until.timeoutMs);
+      this.on(event, onEvent);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 }
@@ -133,11 +181,16 @@ export function testServiceMethods(probe: Probe = new Probe()): Record<string, U
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       probe.inFlight++;
       probe.maxInFlight = Math.max(probe.maxInFlight, probe.inFlight);
+      let failed = true;
       try {
-        return await handler(req, ctx, call);
+        const res = await handler(req, ctx, call);
+        failed = false;
+        return res;
       } finally {
         probe.inFlight--;
         ctx.signal.removeEventListener("abort", onAbort);
+        call.end = endOf(call, failed);
+        probe.emit("end", call);
       }
     };
 
@@ -176,6 +229,19 @@ export function testServiceMethods(probe: Probe = new Probe()): Record<string, U
       await sleepOrAbort(r.ms, ctx.signal);
       return reply({ tag: r.tag });
     }),
+    // Answers once the call tagged `tag` has started ("started") or ended ("ended"): what a Go client
+    // waits on instead of sleeping (the Go twin follows its Sleep calls the same way).
+    Watch: async (req, ctx) => {
+      const r = parse<{ tag: string; event: string }>(req);
+      if (r.event !== "started" && r.event !== "ended")
+        throw new StatusError(Code.InvalidArgument, `unknown event "${r.event}"`);
+      const call = await probe.watch(r.tag, r.event === "started" ? "call" : "end", ctx.signal);
+      return reply(
+        r.event === "started"
+          ? { tag: r.tag, event: r.event }
+          : { tag: r.tag, event: r.event, end: call.end },
+      );
+    },
     Barrier: observed("Barrier", async (req, ctx, call) => {
       const r = parse<{ group: string; n: number; tag?: string }>(req);
       if (r.tag !== undefined) call.tag = r.tag;

@@ -108,6 +108,9 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
         wire: GoCall;
         expired: GoCall;
         short: GoCall;
+        shortEnd: GoCall;
+        late: GoCall;
+        lateEnd: GoCall;
         after: GoEcho;
       };
       const [got, want] = await Promise.all([
@@ -128,17 +131,24 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       // A negative timeout_nano is already expired, as for Go's server.
       assert.equal(got.expired.code, Code.DeadlineExceeded, got.expired.errText);
       assert.deepEqual(stable(got.expired), stable(want.expired));
-      // A Go caller's own short deadline: whichever ends the call first (the caller's own context or our
-      // server's DeadlineExceeded status), the result is a deadline, and our handler is told as well.
-      assert.ok(
-        got.short.ctxErr === true ||
-          (got.short.isStatus === true && got.short.code === Code.DeadlineExceeded),
-        got.short.errText,
-      );
-      const short = await probe.waitFor((c) => c.tag === "short");
-      for (let i = 0; i < 100 && short.aborted === undefined; i++)
-        await new Promise((r) => setTimeout(r, 50));
-      assert.equal(short.aborted?.name, "TimeoutError");
+      // A Go caller's own short deadline (the same 300 ms in its context and on the wire), and the same
+      // with the request read 150 ms late. Our server's deadline counts from when it read the request, so
+      // it never comes before the caller's: the caller sees a deadline, its own context's or (at best a
+      // tie) our status. The Go client holds the connection open (Watch) until the handler has ended, so
+      // the handler is ended by its deadline (TimeoutError), never by the connection closing (AbortError,
+      // what a client exiting before our deadline fired used to cause), exactly as Go's server does.
+      for (const tag of ["short", "late"] as const) {
+        const call = got[tag];
+        assert.ok(
+          call.ctxErr === true || (call.isStatus === true && call.code === Code.DeadlineExceeded),
+          `${tag}: ${call.errText}`,
+        );
+        const end = got[`${tag}End`];
+        assert.equal(end.ok, true, `${tag}: ${end.errText}`);
+        assert.deepEqual(JSON.parse(end.reply ?? "null"), { tag, event: "ended", end: "deadline" });
+        assert.deepEqual(stable(end), stable(want[`${tag}End`]), `${tag}: as Go's server`);
+        assert.equal(probe.calls.find((c) => c.tag === tag)?.aborted?.name, "TimeoutError", tag);
+      }
       assertEchoed(got.after, "echo after deadlines");
     });
 
@@ -196,11 +206,11 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
     });
 
     it("client going away with a call in flight: the handler is aborted, the server serves on", async () => {
-      const got = await goClient<GoCall>(ours, "abandon");
-      assert.equal(got.closed, true, got.errText);
-      const abandoned = await probe.waitFor((c) => c.tag === "abandoned");
-      for (let i = 0; i < 100 && abandoned.aborted === undefined; i++)
-        await new Promise((r) => setTimeout(r, 50));
+      const got = await goClient<{ call: GoCall; started: GoCall }>(ours, "abandon");
+      assert.equal(got.started.ok, true, got.started.errText); // the client closed only once it was in flight
+      assert.equal(got.call.closed, true, got.call.errText);
+      const abandoned = await probe.waitForEnd((c) => c.tag === "abandoned");
+      assert.equal(abandoned.end, "canceled");
       assert.equal(abandoned.aborted?.name, "AbortError");
       assertEchoed((await goClient<GoEcho[]>(ours, "unary"))[2], "echo on a new connection");
     });
@@ -209,13 +219,17 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       const socket = join(suite.dir, "graceful.sock");
       const { server: graceful, probe: gracefulProbe } = await serveTestService(socket);
       try {
-        const run = await runGoClient<{ inFlight: GoCall; later: GoCall }>(socket, "graceful");
+        const run = await runGoClient<{ inFlight: GoCall; closeSeen: boolean; later: GoCall }>(
+          socket,
+          "graceful",
+        );
         await gracefulProbe.waitFor((c) => c.tag === "graceful");
         const stopped = graceful.shutdown();
         const got = await run.result;
         await stopped;
         assert.equal(got.inFlight.ok, true, got.inFlight.errText);
         assert.deepEqual(JSON.parse(got.inFlight.reply ?? "null"), { tag: "graceful" });
+        assert.equal(got.closeSeen, true, "the Go client did not see the connection close within 10 s");
         assert.equal(got.later.closed, true, got.later.errText);
       } finally {
         graceful.close();

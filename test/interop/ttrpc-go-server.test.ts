@@ -74,7 +74,7 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       assert.equal(sha256(await call("Echo", json("after"))), sha256(json("after")));
     });
 
-    it("deadlines: timeoutMs travels as timeout_nano; Go's DeadlineExceeded comes back", async () => {
+    it("deadlines: timeoutMs travels as timeout_nano; Go's handler ends by it; DeadlineExceeded", async () => {
       assert.deepEqual(parse(await call("Deadline", new Uint8Array())), {
         hasDeadline: false,
         remainingMs: 0,
@@ -85,8 +85,16 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       };
       assert.equal(five.hasDeadline, true);
       assert.ok(five.remainingMs > 0 && five.remainingMs <= 5000, `remaining ${five.remainingMs} ms`);
+      // Go's deadline counts from when it read the request, so our own timer (same 300 ms, started
+      // before sending) usually ends the call first, with the same code: the code alone cannot say whose
+      // deadline it was. Watch (the connection still open) says how Go's handler ended: by its deadline.
       const slow = await rejection(call("Sleep", json({ ms: 30_000, tag: "slow" }), { timeoutMs: 300 }));
       assert.equal(slow.code, Code.DeadlineExceeded);
+      assert.deepEqual(parse(await call("Watch", json({ tag: "slow", event: "ended" }))), {
+        tag: "slow",
+        event: "ended",
+        end: "deadline",
+      });
       assert.equal(sha256(await call("Echo", json("after"))), sha256(json("after")));
     });
 
@@ -137,7 +145,8 @@ describe("ttrpc interop with containerd's Go ttrpc v1.1.1", function () {
       const c = await Client.connect(`unix://${doomed.socket}`);
       try {
         const pending = rejection(c.call(TEST_SERVICE, "Sleep", json({ ms: 30_000, tag: "doomed" })));
-        await new Promise((r) => setTimeout(r, 200)); // let the request reach the server
+        // the Go server says when its handler has started: only then is the call in flight there
+        await c.call(TEST_SERVICE, "Watch", json({ tag: "doomed", event: "started" }));
         doomed.process.kill("SIGKILL");
         const err = await pending;
         assert.deepEqual([err.code, err.message], [Code.Unavailable, "ttrpc: closed"]);

@@ -130,6 +130,12 @@ func (pc *peerClient) callService(ctx context.Context, service, method string, p
 	return r
 }
 
+// watch asks the server to answer once the Sleep call tagged tag has "started" or "ended" (its Watch
+// method): an event to wait on where a sleep would only make a race less likely.
+func (pc *peerClient) watch(ctx context.Context, tag, event string) callResult {
+	return pc.call(ctx, "Watch", mustJSON(watchRequest{Tag: tag, Event: event}))
+}
+
 func statusOf(err error) (*status.Status, bool) { return status.FromError(err) }
 
 func mustJSON(v interface{}) []byte {
@@ -239,13 +245,31 @@ func runClient(socket, name string) (interface{}, error) {
 		pc.mu.Lock()
 		pc.timeoutNano = 0
 		pc.mu.Unlock()
-		// The ordinary containerd way: a short caller deadline against a slow handler.
+		// The ordinary containerd way: a short caller deadline against a slow handler. The server's
+		// deadline counts from when it read the request, so it lands at or after the caller's own: the
+		// caller gives up first, and the handler ends by its deadline only while the connection stays
+		// open (closing it, as this process does on exit, would cancel the handler instead). Watch holds
+		// the connection open until the handler has ended, so which one ends it is decided, not raced.
 		ctxShort, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
 		short := pc.call(ctxShort, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "short"}))
 		cancelShort()
+		shortEnd := pc.watch(ctx, "short", "ended")
+		// The same with the request read late (450 ms left on the wire for a 300 ms caller), as on a busy
+		// host: the server's deadline comes well after the caller gave up, and still ends the handler.
+		ctxLate, cancelLate := context.WithTimeout(ctx, 300*time.Millisecond)
+		pc.mu.Lock()
+		pc.timeoutNano = int64(450 * time.Millisecond)
+		pc.mu.Unlock()
+		late := pc.call(ctxLate, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "late"}))
+		pc.mu.Lock()
+		pc.timeoutNano = 0
+		pc.mu.Unlock()
+		cancelLate()
+		lateEnd := pc.watch(ctx, "late", "ended")
 		after := echoCheck(ctx, pc, []byte("after deadlines"))
 		return map[string]interface{}{
-			"none": none, "five": five, "wire": wire, "expired": expired, "short": short, "after": after,
+			"none": none, "five": five, "wire": wire, "expired": expired, "short": short,
+			"shortEnd": shortEnd, "late": late, "lateEnd": lateEnd, "after": after,
 		}, nil
 
 	case "large":
@@ -302,12 +326,13 @@ func runClient(socket, name string) (interface{}, error) {
 		}, nil
 
 	case "abandon":
-		// Like a containerd that goes away: close the connection while a call is in flight.
+		// Like a containerd that goes away: close the connection while a call is in flight (the server
+		// says when its handler has started).
 		done := make(chan callResult, 1)
 		go func() { done <- pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 30000, Tag: "abandoned"})) }()
-		time.Sleep(300 * time.Millisecond)
+		started := pc.watch(ctx, "abandoned", "started")
 		pc.c.Close()
-		return <-done, nil
+		return map[string]interface{}{"call": <-done, "started": started}, nil
 
 	case "task":
 		return runTaskClient(pc)
@@ -316,9 +341,12 @@ func runClient(socket, name string) (interface{}, error) {
 		// The TS test starts a graceful shutdown while the first call is in flight: that call must still
 		// be answered; the connection is closed once idle, so a later call finds it closed.
 		inFlight := pc.call(ctx, "Sleep", mustJSON(sleepRequest{Ms: 500, Tag: "graceful"}))
-		time.Sleep(time.Second)
+		// Wait (bounded) until this client has seen the server close the connection.
+		waitCtx, cancelWait := context.WithTimeout(ctx, 10*time.Second)
+		closeErr := pc.c.UserOnCloseWait(waitCtx)
+		cancelWait()
 		later := pc.call(ctx, "Echo", []byte("later"))
-		return map[string]interface{}{"inFlight": inFlight, "later": later}, nil
+		return map[string]interface{}{"inFlight": inFlight, "closeSeen": closeErr == nil, "later": later}, nil
 
 	case "closed":
 		// The TS test closes its server while this call is in flight.

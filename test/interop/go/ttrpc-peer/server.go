@@ -52,6 +52,21 @@ type bigRequest struct {
 	Size int `json:"size"`
 }
 
+// watchRequest asks Watch to answer once the Sleep call tagged Tag has started (Event "started") or
+// ended (Event "ended"): an event a client can wait on instead of sleeping.
+type watchRequest struct {
+	Tag   string `json:"tag"`
+	Event string `json:"event"`
+}
+
+// watchReply says how the watched call ended: "done", "deadline", "canceled" or "error" (empty when
+// only its start was asked for).
+type watchReply struct {
+	Tag   string `json:"tag"`
+	Event string `json:"event"`
+	End   string `json:"end,omitempty"`
+}
+
 type deadlineReply struct {
 	HasDeadline bool    `json:"hasDeadline"`
 	RemainingMs float64 `json:"remainingMs"`
@@ -99,6 +114,52 @@ func (b *barriers) wait(ctx context.Context, group string, n int) error {
 	}
 }
 
+// tagged follows the Sleep calls by tag for Watch. Tags are unique per server: a tag's first call is
+// the one watched.
+type tagged struct {
+	mu    sync.Mutex
+	calls map[string]*taggedCall
+}
+
+type taggedCall struct {
+	startOnce, endOnce sync.Once
+	started, ended     chan struct{}
+	end                string
+}
+
+func (t *tagged) get(tag string) *taggedCall {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c, ok := t.calls[tag]
+	if !ok {
+		c = &taggedCall{started: make(chan struct{}), ended: make(chan struct{})}
+		t.calls[tag] = c
+	}
+	return c
+}
+
+func (c *taggedCall) start() { c.startOnce.Do(func() { close(c.started) }) }
+
+func (c *taggedCall) finish(err error) {
+	c.endOnce.Do(func() {
+		c.end = endOf(err)
+		close(c.ended)
+	})
+}
+
+// endOf names how a handler ended, in the words test-service.ts uses for its AbortSignal reasons.
+func endOf(err error) string {
+	switch {
+	case err == nil:
+		return "done"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "error"
+}
+
 func decode(unmarshal func(interface{}) error, v interface{}) ([]byte, error) {
 	var req rawMsg
 	if err := unmarshal(&req); err != nil {
@@ -122,6 +183,7 @@ func reply(v interface{}) (interface{}, error) {
 
 func testMethods() map[string]ttrpc.Method {
 	bars := &barriers{groups: map[string]*barrierGroup{}}
+	tags := &tagged{calls: map[string]*taggedCall{}}
 	return map[string]ttrpc.Method{
 		"Echo": func(ctx context.Context, unmarshal func(interface{}) error) (interface{}, error) {
 			b, err := decode(unmarshal, nil)
@@ -163,14 +225,46 @@ func testMethods() map[string]ttrpc.Method {
 			if _, err := decode(unmarshal, &req); err != nil {
 				return nil, err
 			}
+			var err error
+			if req.Tag != "" {
+				tc := tags.get(req.Tag)
+				tc.start()
+				defer func() { tc.finish(err) }()
+			}
 			t := time.NewTimer(time.Duration(req.Ms) * time.Millisecond)
 			defer t.Stop()
 			select {
 			case <-t.C:
 				return reply(map[string]string{"tag": req.Tag})
 			case <-ctx.Done():
+				err = ctx.Err()
+				return nil, err
+			}
+		},
+		"Watch": func(ctx context.Context, unmarshal func(interface{}) error) (interface{}, error) {
+			var req watchRequest
+			if _, err := decode(unmarshal, &req); err != nil {
+				return nil, err
+			}
+			tc := tags.get(req.Tag)
+			wait := tc.ended
+			switch req.Event {
+			case "started":
+				wait = tc.started
+			case "ended":
+			default:
+				return nil, status.Errorf(codes.InvalidArgument, "unknown event %q", req.Event)
+			}
+			select {
+			case <-wait:
+			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
+			out := watchReply{Tag: req.Tag, Event: req.Event}
+			if req.Event == "ended" {
+				out.End = tc.end
+			}
+			return reply(out)
 		},
 		"Barrier": func(ctx context.Context, unmarshal func(interface{}) error) (interface{}, error) {
 			var req barrierRequest
