@@ -1,6 +1,12 @@
-import { FailedPreconditionError, NotFoundError } from "../errdefs.js";
+import { NotFoundError } from "../errdefs.js";
 import { Phase, type PhaseFamily } from "./phase.js";
-import type { ExecOps, ProcessStatus } from "./types.js";
+import {
+  type ExecOps,
+  type ExitResult,
+  type ProcessStatus,
+  signalExitStatus,
+  UNKNOWN_EXIT_STATUS,
+} from "./types.js";
 
 /** One phase of an exec process (containerd's `exec_state.go`); see {@link InitState} for the pattern. */
 export interface ExecState {
@@ -16,6 +22,8 @@ export interface ExecState {
 export interface ExecHost {
   readonly ops: ExecOps;
   state: ExecState;
+  /** Records the exit (the first one counts), releasing the waiters. */
+  setExited(result: ExitResult): boolean;
 }
 
 type ExecStatus = ExecState["status"];
@@ -41,18 +49,31 @@ abstract class BaseExecState extends Phase<ExecStatus, ExecState, ExecHost> impl
   }
 }
 
+/**
+ * A created exec never ran, so no exit of its own will ever come: whatever ends it here records its exit,
+ * or a Wait on it would never return.
+ */
 class ExecCreatedState extends BaseExecState {
   readonly status = "created";
   protected readonly next = ["running", "stopped", "deleted"] as const;
+  /** A failed runhcs exec ends the exec with 255 (containerd's runc shim closes its waitBlock then). */
   override async start(): Promise<number> {
-    const pid = await this.host.ops.start();
+    let pid: number;
+    try {
+      pid = await this.host.ops.start();
+    } catch (err: unknown) {
+      this.host.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
+      throw err;
+    }
     this.transition("running");
     return pid;
   }
-  override kill(): Promise<void> {
-    return Promise.reject(new FailedPreconditionError("cannot kill a created process"));
+  /** Nothing to signal: the exec ends as killed by `signal` (it can no longer be started). */
+  override async kill(signal: number): Promise<void> {
+    this.host.setExited({ exitStatus: signalExitStatus(signal), exitedAt: new Date() });
   }
   override delete(): Promise<void> {
+    this.host.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
     return this.deleteFromHere("deleted", "stopped");
   }
 }

@@ -38,7 +38,9 @@ export class ExecProcess implements ExecHost {
     });
   }
 
+  /** Kill; a created exec whose start is in flight is killed once that start has settled. */
   kill(signal: number): Promise<void> {
+    if (this.state.status === "created") return this.#mutex.run(() => this.state.kill(signal));
     return this.state.kill(signal);
   }
 
@@ -46,8 +48,11 @@ export class ExecProcess implements ExecHost {
     return this.#mutex.run(() => this.state.delete());
   }
 
-  setExited(result: ExitResult): void {
-    if (this.#exit.set(result)) this.state.exited();
+  /** Records the exit (the first one counts) and moves the exec on; returns whether this one counted. */
+  setExited(result: ExitResult): boolean {
+    if (!this.#exit.set(result)) return false;
+    this.state.exited();
+    return true;
   }
 
   wait(signal?: AbortSignal): Promise<ExitResult> {

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../errdefs.js";
+import { CanceledError, NotFoundError } from "../errdefs.js";
 import { Phase, type PhaseFamily } from "./phase.js";
 import type { InitOps, ProcessStatus } from "./types.js";
 
@@ -16,12 +16,17 @@ export interface InitState {
   delete(): Promise<void>;
   /** The process has exited (observed by the exit waiter); applied at once, never refused. */
   exited(): void;
+  /** Cancels a start in flight, because the container is being deleted (no-op outside `created`). */
+  cancelStart(): void;
 }
 
 /** What a state needs from its process: the side effects and the current state. */
 export interface InitHost {
   readonly ops: InitOps;
   state: InitState;
+  /** Set when Kill ended the process before it started: its exit is reported as 128 + this signal. */
+  killedBeforeStart: number | undefined;
+  readonly exitResult: unknown;
 }
 
 const INIT: PhaseFamily<ProcessStatus, InitState, InitHost> = { kind: "init", noun: "task", make: initState };
@@ -49,17 +54,40 @@ abstract class BaseInitState extends Phase<ProcessStatus, InitState, InitHost> i
   exited(): void {
     this.transition("stopped");
   }
+  cancelStart(): void {}
 }
 
 class CreatedState extends BaseInitState {
   readonly status = "created";
   protected readonly next = ["running", "stopped", "deleted"] as const;
+  readonly #start = new AbortController();
   override async start(): Promise<void> {
-    await this.host.ops.start();
+    await this.host.ops.start(this.#start.signal);
     this.transition("running");
+  }
+  /**
+   * runhcs cannot signal a container that never started (kill answers `container is stopped`) and no
+   * exit would ever come: the container is destroyed instead (a start in flight is cancelled) and its
+   * exit reported as 128 + signal, as containerd's runc shim reports a created process it killed
+   * (pkg/process/init_state.go createdState.Kill: runc kill ends runc init). The first Kill's signal counts.
+   */
+  override async kill(signal: number): Promise<void> {
+    const first = this.host.killedBeforeStart === undefined;
+    if (first) this.host.killedBeforeStart = signal;
+    this.cancelStart();
+    try {
+      await this.host.ops.destroy();
+    } catch (err: unknown) {
+      // Not destroyed: an exit that still comes is the process's own.
+      if (first && this.host.exitResult === undefined) this.host.killedBeforeStart = undefined;
+      throw err;
+    }
   }
   override delete(): Promise<void> {
     return this.deleteFromHere("deleted", "stopped");
+  }
+  override cancelStart(): void {
+    this.#start.abort(new CanceledError("start: the task is being killed or deleted"));
   }
 }
 

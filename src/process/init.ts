@@ -1,7 +1,7 @@
 import { ExitLatch } from "./exit-latch.js";
 import { type InitHost, type InitState, initState } from "./init-state.js";
 import { Mutex } from "./mutex.js";
-import type { ExitResult, InitOps, ProcessStatus } from "./types.js";
+import { type ExitResult, type InitOps, type ProcessStatus, signalExitStatus } from "./types.js";
 
 /**
  * The container's init process: a façade that serializes operations and delegates them to the
@@ -17,6 +17,7 @@ export class InitProcess implements InitHost {
   readonly pid: number;
   readonly ops: InitOps;
   state: InitState;
+  killedBeforeStart: number | undefined;
   readonly #exit = new ExitLatch();
   readonly #mutex = new Mutex();
 
@@ -52,13 +53,22 @@ export class InitProcess implements InitHost {
     return this.#mutex.run(() => this.state.resume());
   }
 
+  /** Deletes the process; a start still in flight is cancelled first (the container goes anyway). */
   delete(): Promise<void> {
+    this.state.cancelStart();
     return this.#mutex.run(() => this.state.delete());
   }
 
-  /** Records the exit (the first one counts) and moves the process to `stopped`. */
-  setExited(result: ExitResult): void {
-    if (this.#exit.set(result)) this.state.exited();
+  /**
+   * Records the exit (the first one counts; 128 + signal when Kill ended the process before it started)
+   * and moves the process to `stopped`. Returns whether this was the recorded exit.
+   */
+  setExited(result: ExitResult): boolean {
+    const signal = this.killedBeforeStart;
+    const exit = signal === undefined ? result : { ...result, exitStatus: signalExitStatus(signal) };
+    if (!this.#exit.set(exit)) return false;
+    this.state.exited();
+    return true;
   }
 
   /** Resolves with the exit; at once when the process has already exited. */

@@ -16,16 +16,26 @@ export interface ExitResult {
 /** Exit status reported for a process whose exit could not be observed (containerd's convention). */
 export const UNKNOWN_EXIT_STATUS = 255;
 
+/** Exit status of a process killed by `signal` (a shell's and containerd's convention: 128 + signal). */
+export function signalExitStatus(signal: number): number {
+  return 128 + signal;
+}
+
 /** The side effects of the init process's operations: runhcs calls, made by the owner. */
 export interface InitOps {
-  /** Start the container (runhcs start) and return once it is no longer `created`. */
-  start(): Promise<void>;
+  /** Start the container (runhcs start) and return once it is no longer `created`; `signal` cancels it. */
+  start(signal: AbortSignal): Promise<void>;
   /** Signal the container's init process, or every process of the container when `all`. */
   kill(signal: number, all: boolean): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Remove the container (runhcs delete --force) and what the shim created for it; bounded. */
   delete(): Promise<void>;
+  /**
+   * End a container that never started, which runhcs cannot signal (runhcs delete --force); resolves
+   * once its exit has been reported, or (bounded) reports one itself when its helper's exit never comes.
+   */
+  destroy(): Promise<void>;
 }
 
 /** The side effects of an exec process's operations. */

@@ -47,6 +47,8 @@ export type RunhcsClient = Pick<
 export interface TaskDeps {
   /** The shim's `-id`: the only task id this shim serves. */
   readonly shimId: string;
+  /** The shim's `-bundle` (absolute): the only bundle Create accepts. */
+  readonly bundle: string;
   readonly logger: Logger;
   readonly events: EventSender;
   readonly waiter: ProcessWaiter;

@@ -17,6 +17,7 @@ import { ExecProcess } from "../process/exec.js";
 import { InitProcess } from "../process/init.js";
 import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../process/types.js";
 import { isAlreadyExists, isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
+import { checkBundle, exists, refuseExisting } from "./bundle-guard.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 
@@ -139,6 +140,7 @@ export class Task {
     if (this.#init || this.#creating) throw new AlreadyExistsError(`task ${cfg.id}`);
     this.#creating = true;
     try {
+      await checkBundle(cfg.bundle, this.#deps.bundle);
       return await this.#create(cfg);
     } finally {
       this.#creating = false;
@@ -147,6 +149,9 @@ export class Task {
 
   async #create(cfg: CreateConfig): Promise<number> {
     const { bundle, id, options } = cfg;
+    // Files removed on delete (or a failed create) must be this create's.
+    await refuseExisting(bundle, [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot], `create task ${id}`);
+    const ownLog = !options.debug && !(await exists(join(bundle, BUNDLE_FILES.runhcsLog)));
     const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
       requireLayerFolders: this.#deps.requireLayerFolders,
     });
@@ -183,7 +188,7 @@ export class Task {
       const exited = this.#deps.waiter.wait(pid);
       const entry: InitEntry = {
         ...newEntry("", cfg.stdio, io),
-        proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle, lcow)),
+        proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle, ownLog)),
         runhcs,
         bundle,
         options,
@@ -245,6 +250,11 @@ export class Task {
     this.#checkExecable(init);
     this.#execs.set(execId, "reserved");
     const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
+    const files = [BUNDLE_FILES.execSpec(execId), BUNDLE_FILES.execPid(execId)];
+    await refuseExisting(init.bundle, files, `exec ${execId}`).catch((err: unknown) => {
+      this.#execs.delete(execId);
+      throw err;
+    });
     try {
       await writeProcessSpec(specFile, cfg.spec);
       const io = await this.#deps.openIO(cfg.stdio);
@@ -272,6 +282,8 @@ export class Task {
 
   async kill(id: string, execId: string, signal: number, all: boolean): Promise<void> {
     const entry = this.#lookup(id, execId);
+    // What runhcs would refuse is refused here, with the list of what it accepts.
+    validateContainerSignal(signal, this.#requireInit(id).lcow);
     if (isInit(entry)) await entry.proc.kill(signal, all);
     else await entry.proc.kill(signal);
   }
@@ -381,19 +393,17 @@ export class Task {
 
   // ---- side effects --------------------------------------------------------------------------------
 
-  #initOps(id: string, runhcs: RunhcsClient, bundle: string, lcow: boolean) {
+  #initOps(id: string, runhcs: RunhcsClient, bundle: string, ownLog: boolean) {
     return {
-      start: async () => {
+      start: async (signal: AbortSignal) => {
         try {
-          await runhcs.start(id);
-          await this.#awaitStarted(id, runhcs);
+          await runhcs.start(id, { signal });
+          await this.#awaitStarted(id, runhcs, signal);
         } catch (err: unknown) {
-          throw runhcsFailure(err, `start task ${id}`);
+          throw signal.aborted ? signal.reason : runhcsFailure(err, `start task ${id}`);
         }
       },
       kill: async (signal: number, all: boolean) => {
-        // What runhcs would refuse is refused here, with the list of what it accepts.
-        validateContainerSignal(signal, lcow);
         try {
           await runhcs.kill(id, String(signal));
         } catch (err: unknown) {
@@ -414,8 +424,19 @@ export class Task {
         }
         if (init) await this.#awaitExitOrGiveUp(init);
         const files: string[] = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
-        if (!init?.options.debug) files.push(BUNDLE_FILES.runhcsLog);
+        if (ownLog) files.push(BUNDLE_FILES.runhcsLog);
         await Promise.all(files.map((f) => rm(join(bundle, f), { force: true })));
+      },
+      destroy: async () => {
+        try {
+          await runhcs.delete(id, { force: true });
+        } catch (err: unknown) {
+          if (!isNotFound(err)) throw runhcsFailure(err, `kill created task ${id}`);
+        }
+        const init = this.#init;
+        if (!init || (await settlesWithin(init.reported, this.#timeouts.deleteExitMs))) return;
+        this.#deps.logger.warn("no exit observed after destroying the created task: reporting it");
+        await this.#onExit(init, { exitCode: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
       },
     };
   }
@@ -446,7 +467,6 @@ export class Task {
       // runhcs kill only reaches a container's init process: an exec is reached through the platform
       // (Windows: HCS, by the container pid runhcs recorded for the exec's helper).
       kill: async (signal: number) => {
-        validateContainerSignal(signal, init.lcow);
         // Reaped already (its exit report only waits for output): the pid may name another process now.
         if (entry().exitObserved) throw new NotFoundError("process already finished");
         await this.#deps.containerProcesses.signal(target(init, entry()), signal);
@@ -460,10 +480,10 @@ export class Task {
   }
 
   /** After `runhcs start`: `state` until the container is no longer `created` (no fixed sleeps). */
-  async #awaitStarted(id: string, runhcs: RunhcsClient): Promise<void> {
+  async #awaitStarted(id: string, runhcs: RunhcsClient, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + this.#timeouts.startMs;
     for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, START_POLL_FIRST_MS), START_POLL_MAX_MS)) {
-      if (delay) await sleep(delay);
+      if (delay) await sleep(delay, undefined, { signal });
       if (this.#init?.exitObserved) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
@@ -473,8 +493,9 @@ export class Task {
       }
       let status: string;
       try {
-        status = (await runhcs.state(id, { timeoutMs: remaining })).status;
+        status = (await runhcs.state(id, { timeoutMs: remaining, signal })).status;
       } catch (err: unknown) {
+        if (signal.aborted) throw err;
         this.#deps.logger.warn({ err }, "runhcs state after start failed");
         return;
       }
@@ -541,16 +562,18 @@ export class Task {
     await entry.startGate;
     if (isInit(entry)) await this.#reportExecsFirst();
     // Delete may have given up waiting and reported 255 already: then that stands, and no late exit follows.
-    const first = !entry.proc.exitResult;
-    entry.proc.setExited({ exitStatus: info.exitCode, exitedAt: info.exitedAt });
     const id = this.#init?.proc.id ?? this.#deps.shimId;
-    if (first) {
+    const exit = entry.proc.setExited({ exitStatus: info.exitCode, exitedAt: info.exitedAt })
+      ? entry.proc.exitResult
+      : undefined;
+    if (exit) {
+      // The recorded exit (a created init ended by Kill: 128 + signal), not necessarily the helper's code.
       this.#deps.events.publish("/tasks/exit", {
         containerId: id,
         id: entry.execId || id,
         pid: entry.proc.pid,
-        exitStatus: info.exitCode,
-        exitedAt: timestamp(info.exitedAt),
+        exitStatus: exit.exitStatus,
+        exitedAt: timestamp(exit.exitedAt),
       });
     }
     entry.markReported();

@@ -60,6 +60,7 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
     const stdioPlatform = defaultStdioPlatform();
     const deps: TaskDeps = {
       shimId: flags.id,
+      bundle: flags.bundle || process.cwd(),
       logger,
       events: publisher,
       waiter,

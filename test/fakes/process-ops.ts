@@ -49,7 +49,10 @@ class FakeOps {
 }
 
 export class FakeInitOps extends FakeOps implements InitOps {
-  start(): Promise<void> {
+  /** The cancellation the last start was given. */
+  startSignal: AbortSignal | undefined;
+  start(signal: AbortSignal): Promise<void> {
+    this.startSignal = signal;
     return this.record("start");
   }
   kill(signal: number, all: boolean): Promise<void> {
@@ -63,6 +66,9 @@ export class FakeInitOps extends FakeOps implements InitOps {
   }
   delete(): Promise<void> {
     return this.record("delete");
+  }
+  destroy(): Promise<void> {
+    return this.record("destroy");
   }
 }
 

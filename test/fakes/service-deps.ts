@@ -54,8 +54,12 @@ export class FakeRunhcs implements RunhcsClient {
     if (this.createHangs) await hang("runhcs create", call ?? {});
     if (opts.pidFile) await writeFile(opts.pidFile, String(this.nextPid++));
   }
-  async start(id: string): Promise<void> {
+  /** `runhcs start` hangs until its deadline or its cancellation. */
+  startHangs = false;
+
+  async start(id: string, call: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
     this.#check("start", id);
+    if (this.startHangs) await hang("runhcs start", call);
     this.status = "running";
   }
   /** Set by the deps: how an attached exec's exit is observed (the fake waiter, driven by the test). */
@@ -69,8 +73,11 @@ export class FakeRunhcs implements RunhcsClient {
   async kill(id: string, signal: number | string): Promise<void> {
     this.#check("kill", `${id} ${signal}`);
   }
+  /** Runs after each `runhcs delete` (e.g. the helper of the deleted container exits). */
+  afterDelete: (id: string) => void = () => {};
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     this.#check("delete", `${opts.force ? "--force " : ""}${id}`);
+    this.afterDelete(id);
   }
   async state(id: string): Promise<ContainerState> {
     this.#check("state", id);
@@ -184,7 +191,8 @@ export class FakeDeps {
   /** Output of every process is complete at once unless set to false. */
   autoFinishOutput = true;
 
-  deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}): TaskDeps {
+  /** `bundle`: the shim's `-bundle` (the only bundle Create accepts). */
+  deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}, bundle = ""): TaskDeps {
     this.runhcs.waitFor = (pid) => this.waiter.wait(pid);
     const tree: ProcessTree = {
       descendants: async (pid) => this.children.get(pid) ?? [],
@@ -199,6 +207,7 @@ export class FakeDeps {
     };
     return {
       shimId,
+      bundle,
       logger: silentLogger,
       events: this.events,
       waiter: this.waiter,

@@ -25,10 +25,53 @@ describe("ExecProcess", () => {
     await assert.rejects(p.start(), FailedPreconditionError);
   });
 
-  it("exec kill in created → FailedPrecondition, no runhcs call", async () => {
+  // A never-started exec has no process to signal and no exit would ever come: Kill ends it.
+  it("exec kill in created → stopped with 128+signal, waiters released, no side effect, start refused", async () => {
     const { ops, p } = setup();
-    await assert.rejects(p.kill(9), FailedPreconditionError);
+    const waiting = p.wait();
+    await p.kill(9);
+    assert.equal((await waiting).exitStatus, 137);
+    assert.equal(p.status, "stopped");
     assert.deepEqual(ops.calls, []);
+    await assert.rejects(p.start(), FailedPreconditionError);
+    await p.delete();
+    assert.equal(p.status, "deleted");
+  });
+
+  it("exec kill while its start is in flight → waits for the start, then signals the running process", async () => {
+    const { ops, p } = setup();
+    const held = ops.hold("start");
+    const starting = p.start();
+    await new Promise(setImmediate);
+    const killing = p.kill(15);
+    await new Promise(setImmediate);
+    assert.deepEqual(ops.calls, ["start"]);
+    held.resolve();
+    await starting;
+    await killing;
+    assert.deepEqual(ops.calls, ["start", "kill 15"]);
+    assert.equal(p.status, "running");
+    assert.equal(p.exitResult, undefined);
+  });
+
+  // containerd's runc shim closes the exec's waitBlock when runc exec fails (process/exec.go start).
+  it("exec start failing → stopped with 255, waiters released; delete → deleted", async () => {
+    const { ops, p } = setup();
+    const waiting = p.wait();
+    ops.fail("start", new Error("runhcs exec failed"));
+    await assert.rejects(p.start(), /runhcs exec failed/);
+    assert.equal((await waiting).exitStatus, 255);
+    assert.equal(p.status, "stopped");
+    assert.equal(p.pid, 0);
+    await p.delete();
+    assert.equal(p.status, "deleted");
+  });
+
+  it("exec delete in created → waiters released with 255", async () => {
+    const { p } = setup();
+    const waiting = p.wait();
+    await p.delete();
+    assert.equal((await waiting).exitStatus, 255);
   });
 
   it("exec kill in running → signal sent", async () => {

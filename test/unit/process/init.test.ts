@@ -130,17 +130,17 @@ describe("InitProcess", () => {
   });
 
   it("init operations are serialized, kill is not", async () => {
-    const { ops, p } = setup();
-    const held = ops.hold("start");
-    const starting = p.start();
+    const { ops, p } = await running();
+    const held = ops.hold("pause");
     const pausing = p.pause();
+    const resuming = p.resume();
     await new Promise(setImmediate);
     await p.kill(9, false);
-    assert.deepEqual(ops.calls, ["start", "kill 9"]);
+    assert.deepEqual(ops.calls, ["start", "pause", "kill 9"]);
     held.resolve();
-    await starting;
     await pausing;
-    assert.deepEqual(ops.calls, ["start", "kill 9", "pause"]);
+    await resuming;
+    assert.deepEqual(ops.calls, ["start", "pause", "kill 9", "resume"]);
   });
 
   it("init wait with an aborted client → Canceled, waiter dropped", async () => {
@@ -150,5 +150,71 @@ describe("InitProcess", () => {
     ac.abort();
     await assert.rejects(waiting, { code: 1 });
     p.setExited(EXIT);
+  });
+
+  // runhcs kill answers `container is stopped` for a container that never started, and no exit would
+  // ever come: Kill must end it (containerd's runc shim: createdState.Kill kills runc init, exit 128+sig).
+  it("init kill in created → destroyed, not signalled; its exit reported as 128+signal", async () => {
+    const { ops, p } = setup();
+    const waiting = p.wait();
+    await p.kill(9, false);
+    assert.deepEqual(ops.calls, ["destroy"]);
+    p.setExited({ exitStatus: 1, exitedAt: EXIT.exitedAt }); // what the destroyed helper exits with
+    assert.deepEqual(await waiting, { exitStatus: 137, exitedAt: EXIT.exitedAt });
+    assert.equal(p.status, "stopped");
+    await assert.rejects(p.start(), FailedPreconditionError);
+  });
+
+  it("init kill in created with SIGTERM → 143; a second kill does not change the status", async () => {
+    const { p } = setup();
+    await p.kill(15, false);
+    await p.kill(9, false);
+    p.setExited(EXIT);
+    assert.equal(p.exitResult?.exitStatus, 143);
+  });
+
+  it("init kill in created failing → the error; a later exit keeps its own status", async () => {
+    const { ops, p } = setup();
+    ops.fail("destroy", new Error("runhcs delete failed"));
+    await assert.rejects(p.kill(9, false), /runhcs delete failed/);
+    p.setExited(EXIT);
+    assert.deepEqual(p.exitResult, EXIT);
+  });
+
+  it("init kill while start is in flight → the start is cancelled and the container destroyed", async () => {
+    const { ops, p } = setup();
+    const held = ops.hold("start");
+    const starting = p.start();
+    await new Promise(setImmediate);
+    assert.equal(ops.startSignal?.aborted, false);
+    await p.kill(9, false);
+    assert.equal(ops.startSignal?.aborted, true);
+    assert.deepEqual(ops.calls, ["start", "destroy"]);
+    held.reject(new Error("runhcs start: canceled"));
+    await assert.rejects(starting, /canceled/);
+    p.setExited(EXIT);
+    assert.equal(p.exitResult?.exitStatus, 137);
+  });
+
+  it("init delete while start is in flight → the start is cancelled, then the container deleted", async () => {
+    const { ops, p } = setup();
+    const held = ops.hold("start");
+    const starting = p.start();
+    await new Promise(setImmediate);
+    const deleting = p.delete();
+    assert.equal(ops.startSignal?.aborted, true);
+    held.reject(new Error("runhcs start: canceled"));
+    await assert.rejects(starting, /canceled/);
+    await deleting;
+    assert.deepEqual(ops.calls, ["start", "delete"]);
+    assert.equal(p.status, "deleted");
+  });
+
+  it("init kill in running → signalled, not destroyed; its exit keeps its own status", async () => {
+    const { ops, p } = await running();
+    await p.kill(15, false);
+    p.setExited(EXIT);
+    assert.deepEqual(ops.calls, ["start", "kill 15"]);
+    assert.deepEqual(p.exitResult, EXIT);
   });
 });

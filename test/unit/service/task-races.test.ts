@@ -22,7 +22,7 @@ describe("Task races and leaks", () => {
 
   function setup(timeouts = {}): void {
     fakes = new FakeDeps();
-    task = new Task(fakes.deps(ID, timeouts));
+    task = new Task(fakes.deps(ID, timeouts, bundle));
   }
 
   async function createTask(): Promise<number> {
@@ -124,7 +124,7 @@ describe("Task races and leaks", () => {
   });
 
   it("an exec whose stdio opens while the task is deleted → NotFound, nothing added or left open", async () => {
-    const deps = fakes.deps(ID);
+    const deps = fakes.deps(ID, {}, bundle);
     const opening = deferred();
     task = new Task({
       ...deps,

@@ -44,7 +44,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
 
   async function setup(timeouts = {}, runhcsOptionsSeen?: unknown[]) {
     fakes = new FakeDeps();
-    const deps = fakes.deps(ID, timeouts);
+    const deps = fakes.deps(ID, timeouts, bundle);
     const runhcs = fakes.runhcs;
     const recordOptions: typeof deps.runhcs = (o) => {
       runhcsOptionsSeen?.push(o);

@@ -29,7 +29,7 @@ describe("Task kill: runhcs's signal rules and the ContainerProcesses seam", () 
     reached = [];
     failWith = undefined;
     task = new Task({
-      ...fakes.deps(ID),
+      ...fakes.deps(ID, {}, bundle),
       containerProcesses: {
         signal: async (target, signal, options) => {
           reached.push({ target, signal, fallback: options?.helperFallback });
