@@ -106,7 +106,7 @@ export function registerTaskService(server: Server, task: Task, shim: ShimContro
     },
     async pids(req: { id: string }, ctx: CallContext) {
       log(ctx, req);
-      const processes = (await task.pids(req.id)).map(({ pid, execId }) => ({
+      const processes = (await task.pids(req.id, ctx.signal)).map(({ pid, execId }) => ({
         pid,
         ...(execId ? { info: detailsAny(execId) } : {}),
       }));

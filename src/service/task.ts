@@ -19,6 +19,7 @@ import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../pro
 import { isAlreadyExists, isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
 import { checkBundle, exists, refuseExisting } from "./bundle-guard.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
+import { QueryLimiter } from "./query-limiter.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 
 /** The HCS owner runhcs records for containers this shim creates (as containerd's runhcs shim). */
@@ -119,6 +120,8 @@ export class Task {
   #creating = false;
   // Guarded by the event loop: ids are reserved synchronously before any await.
   readonly #execs = new Map<string, ExecEntry | "reserved">();
+  /** runhcs queries (ps) run through it; lifecycle calls do not. */
+  readonly #queries = new QueryLimiter();
 
   constructor(deps: TaskDeps) {
     this.#deps = deps;
@@ -330,11 +333,15 @@ export class Task {
    * Pids of the container (runhcs ps), with the exec id of those that belong to an exec: its runhcs
    * helper, or a process below it where ps reports host pids (the simulator; process-isolated WCOW).
    */
-  async pids(id: string): Promise<Array<{ pid: number; execId: string | undefined }>> {
+  async pids(id: string, signal?: AbortSignal): Promise<Array<{ pid: number; execId: string | undefined }>> {
     const init = this.#requireInit(id);
     let pids: number[];
     try {
-      pids = await init.runhcs.ps(id);
+      pids = await this.#queries.run(
+        `pids of task ${id}`,
+        () => init.runhcs.ps(id, signal ? { signal } : {}),
+        signal,
+      );
     } catch (err: unknown) {
       throw runhcsFailure(err, `pids of task ${id}`);
     }

@@ -94,8 +94,18 @@ export class FakeRunhcs implements RunhcsClient {
       owner: "",
     };
   }
+  /** While set, `ps` waits for it; `psRunning` / `psMostAtOnce` count the ps calls in flight. */
+  psGate: Promise<void> | undefined;
+  psRunning = 0;
+  psMostAtOnce = 0;
   async ps(id: string): Promise<number[]> {
     this.#check("ps", id);
+    this.psMostAtOnce = Math.max(this.psMostAtOnce, ++this.psRunning);
+    try {
+      await this.psGate;
+    } finally {
+      this.psRunning--;
+    }
     return this.psPids;
   }
   async pause(id: string): Promise<void> {
