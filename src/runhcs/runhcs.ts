@@ -6,6 +6,7 @@
  */
 import { constants as osConstants } from "node:os";
 import { CanceledError } from "../errdefs.js";
+import { UNKNOWN_EXIT_CODE } from "../platform/index.js";
 import { isNamedPipe, logPath } from "./args.js";
 import { resolveBinary } from "./binary.js";
 import { type CreateOptions, createArgs } from "./create.js";
@@ -292,7 +293,7 @@ export interface AttachedExec {
 function exitCodeOf(result: CommandResult): number {
   if (result.exitCode !== null) return result.exitCode >>> 0;
   const signo = result.signal ? osConstants.signals[result.signal] : undefined;
-  return signo ? 128 + signo : 255;
+  return signo ? 128 + signo : UNKNOWN_EXIT_CODE;
 }
 
 /** Trimmed, bounded tail of an output stream. */

@@ -16,7 +16,13 @@ import type { ContainerProcessTarget, ContainerSignalOptions, ExitInfo } from ".
 import { ExecProcess } from "../process/exec.js";
 import { InitProcess } from "../process/init.js";
 import { type ExitResult, type ProcessStatus, UNKNOWN_EXIT_STATUS } from "../process/types.js";
-import { isAlreadyExists, isContainerStopped, isNotFound, readPidFile } from "../runhcs/index.js";
+import {
+  type CallOptions,
+  isAlreadyExists,
+  isContainerStopped,
+  isNotFound,
+  readPidFile,
+} from "../runhcs/index.js";
 import { checkBundle, exists, refuseExisting } from "./bundle-guard.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
 import { QueryLimiter } from "./query-limiter.js";
@@ -212,12 +218,10 @@ export class Task {
       // runhcs create may have left a compute system, registry state or a helper behind (it was killed
       // at the deadline, cancelled, or failed half way): remove them, unless the id was someone else's.
       if (!isAlreadyExists(err)) {
-        await runhcs
-          .delete(id, { force: true }, { timeoutMs: CREATE_CLEANUP_TIMEOUT_MS })
-          .catch((e: unknown) => {
-            if (!isNotFound(e))
-              this.#deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed");
-          });
+        await deleteForce(runhcs, id, `clean up task ${id}`, { timeoutMs: CREATE_CLEANUP_TIMEOUT_MS }).catch(
+          (e: unknown) =>
+            this.#deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed"),
+        );
       }
       await Promise.all([rm(pidFile, { force: true }), rm(rootFile, { force: true })]);
       throw runhcsFailure(err, `create task ${id}`);
@@ -424,22 +428,14 @@ export class Task {
         runhcs.resume(id).catch((err: unknown) => Promise.reject(runhcsFailure(err, `resume ${id}`))),
       delete: async () => {
         const init = this.#init;
-        try {
-          await runhcs.delete(id, { force: true });
-        } catch (err: unknown) {
-          if (!isNotFound(err)) throw runhcsFailure(err, `delete task ${id}`);
-        }
+        await deleteForce(runhcs, id, `delete task ${id}`);
         if (init) await this.#awaitExitOrGiveUp(init);
         const files: string[] = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
         if (ownLog) files.push(BUNDLE_FILES.runhcsLog);
         await Promise.all(files.map((f) => rm(join(bundle, f), { force: true })));
       },
       destroy: async () => {
-        try {
-          await runhcs.delete(id, { force: true });
-        } catch (err: unknown) {
-          if (!isNotFound(err)) throw runhcsFailure(err, `kill created task ${id}`);
-        }
+        await deleteForce(runhcs, id, `kill created task ${id}`);
         const init = this.#init;
         if (!init || (await settlesWithin(init.reported, this.#timeouts.deleteExitMs))) return;
         this.#deps.logger.warn("no exit observed after destroying the created task: reporting it");
@@ -659,6 +655,20 @@ function target(init: InitEntry, entry: InitEntry | ExecEntry): ContainerProcess
 /** Started and not yet reaped: its pid still names it, so it may be signalled. */
 function isAlive(entry: InitEntry | ExecEntry): boolean {
   return entry.proc.pid > 0 && !entry.exitObserved;
+}
+
+/** `runhcs delete --force`: a container runhcs no longer knows is gone already, which is fine. */
+async function deleteForce(
+  runhcs: RunhcsClient,
+  id: string,
+  what: string,
+  call?: CallOptions,
+): Promise<void> {
+  try {
+    await runhcs.delete(id, { force: true }, call);
+  } catch (err: unknown) {
+    if (!isNotFound(err)) throw runhcsFailure(err, what);
+  }
 }
 
 /** Whether `p` settles within `ms`; leaves no timer behind either way. */
