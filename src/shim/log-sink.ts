@@ -57,7 +57,7 @@ export class FifoLogSink implements LogSink {
   /** Opens the FIFO when it is due; true when lines now flow to it. */
   #open(): boolean {
     if (this.#lines.attached) return true;
-    if (this.#closed || Date.now() < this.#nextOpen) return false;
+    if (Date.now() < this.#nextOpen) return false;
     let fd: number | undefined;
     try {
       fd = openSync(this.#path, constants.O_WRONLY | constants.O_NONBLOCK);
@@ -91,13 +91,9 @@ export class FifoLogSink implements LogSink {
     this.#closed = true;
     clearTimeout(this.#retry);
     this.#retry = undefined;
+    // One last try, whatever the backoff, so that lines kept while containerd was away still reach it.
     this.#nextOpen = 0;
-    if (!this.#lines.attached) {
-      // One last try, so that lines kept while containerd was away still reach it.
-      this.#closed = false;
-      this.#open();
-      this.#closed = true;
-    }
+    this.#open();
     this.#lines.flushAll();
     return endSocket(this.#lines.detach());
   }
