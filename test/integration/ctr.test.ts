@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnPty } from "../sim/pty.js";
 import { BUILD_TIMEOUT_MS, buildOnce, LINUX_EXE } from "../unit/build/build-once.js";
 import { canRunContainerd, EventWatch, PrivateContainerd, sleep } from "./containerd-harness.js";
 
@@ -261,24 +262,25 @@ async function inPty(
   c: PrivateContainerd,
   args: string[],
 ): Promise<{ out: string; code: number | "timeout" }> {
-  const pty = await import("@lydell/node-pty");
-  const term = pty.spawn("ctr", ["--address", c.address, ...args], {
+  const term = spawnPty("ctr", ["--address", c.address, ...args], {
     cols: 100,
     rows: 30,
     cwd: process.cwd(),
     env: { ...process.env } as Record<string, string>,
   });
-  let out = "";
-  term.onData((d) => {
-    out += d;
-  });
-  const code = await new Promise<number | "timeout">((resolve) => {
-    const timer = setTimeout(() => resolve("timeout"), 30_000);
-    term.onExit(({ exitCode }) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  if (code === "timeout") term.kill("SIGKILL");
-  return { out, code };
+  const chunks: Buffer[] = [];
+  term.onData((d) => chunks.push(d));
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([
+    term.exited.then(({ exitCode }) => exitCode),
+    new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), 30_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (code === "timeout") {
+    process.kill(term.pid, "SIGKILL");
+    await term.exited;
+  }
+  return { out: Buffer.concat(chunks).toString(), code };
 }

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream, fstatSync } from "node:fs";
 import { Socket } from "node:net";
 import { envObject, hostCwd, type ProcessSpec, resolveExecutable } from "./oci.js";
+import { spawnPty } from "./pty.js";
 import { signalExitCode } from "./signals.js";
 
 /** A started container process. */
@@ -41,36 +42,31 @@ export async function startProcess(spec: ProcessSpec, bundle: string): Promise<C
   return { pid: child.pid, exited, resize: () => false };
 }
 
-async function startPty(
+function startPty(
   exe: string,
   args: string[],
   cwd: string,
   env: Record<string, string>,
   spec: ProcessSpec,
-): Promise<ContainerProcess> {
-  const pty = await import("@lydell/node-pty");
+): ContainerProcess {
   const size = spec.consoleSize;
-  const term = pty.spawn(exe, args, {
-    name: env.TERM ?? "xterm",
+  const term = spawnPty(exe, args, {
     cols: size && size.width > 0 ? size.width : DEFAULT_COLS,
     rows: size && size.height > 0 ? size.height : DEFAULT_ROWS,
     cwd,
-    env,
+    env: { ...env, TERM: env.TERM ?? "xterm" },
   });
   const out = createWriteStream("", { fd: 1, autoClose: false });
   out.on("error", () => {});
   term.onData((d) => out.write(d));
   const input = stdinStream();
-  input.on("data", (d) => term.write(String(d)));
+  input.on("data", (d) => term.write(d));
   input.on("error", () => {});
-  const exited = new Promise<number>((resolve) => {
-    term.onExit(({ exitCode, signal }) => {
-      // Let the last pty reads land before ending the output stream.
-      setTimeout(() => {
-        out.end(() => resolve(signal ? signalExitCode(signal) : exitCode));
-      }, 50);
-    });
-  });
+  // spawnPty reports the exit after the terminal's last output: flush that to stdout, then report.
+  const exited = term.exited.then(
+    ({ exitCode, signal }) =>
+      new Promise<number>((resolve) => out.end(() => resolve(signal ? signalExitCode(signal) : exitCode))),
+  );
   return {
     pid: term.pid,
     exited,
@@ -89,9 +85,7 @@ async function startPty(
 function stdinStream(): NodeJS.ReadableStream {
   const st = fstatSync(0);
   if (st.isFIFO() || st.isSocket()) {
-    const socket = new Socket({ fd: 0, readable: true, writable: false });
-    socket.setEncoding("utf8");
-    return socket;
+    return new Socket({ fd: 0, readable: true, writable: false });
   }
-  return createReadStream("", { fd: 0, autoClose: false, encoding: "utf8" });
+  return createReadStream("", { fd: 0, autoClose: false });
 }

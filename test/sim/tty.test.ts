@@ -1,20 +1,14 @@
 /** runhcs simulator: `process.terminal` runs the process on a pty; resize-tty reaches it. */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { ptyLoads } from "./pty.js";
 import { Sim, sleep } from "./sim-harness.js";
-
-let ptyLoads = true;
-try {
-  await import("@lydell/node-pty");
-} catch {
-  ptyLoads = false;
-}
 
 describe("runhcs simulator: terminal", function () {
   this.timeout(60_000);
   let sim: Sim;
   before(function () {
-    if (!ptyLoads) {
+    if (!ptyLoads()) {
       console.log("    skipped: @lydell/node-pty does not load on this machine (no prebuilt binary)");
       this.skip();
     }
