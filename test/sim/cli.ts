@@ -15,6 +15,7 @@ import { list, ps, state } from "./commands/query.js";
 import { resizeTty } from "./commands/resize-tty.js";
 import { start } from "./commands/start.js";
 import type { SimContext } from "./context.js";
+import { applyFault } from "./faults.js";
 import { runHelper } from "./helper.js";
 import { type LogFormat, SimLog } from "./log.js";
 import { DEFAULT_STATE_DIR, STATE_DIR_ENV, StateStore } from "./state-store.js";
@@ -97,6 +98,10 @@ export async function run(argv: readonly string[], entry: string): Promise<numbe
       entry,
     };
     log.debug("runhcs invoked", { args: argv });
+    if (name !== "shim") {
+      const code = await applyFault(name, p.args[0]);
+      if (code !== undefined) return code;
+    }
     return await cmd.run(ctx, p);
   } catch (err: unknown) {
     const msg = err instanceof Error ? err.message : String(err);

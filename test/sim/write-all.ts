@@ -7,9 +7,9 @@ import { writeSync } from "node:fs";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** Writes the whole string, retrying on EAGAIN (someone else may have set O_NONBLOCK). */
-export function writeAll(fd: number, text: string): void {
-  let buf = Buffer.from(text, "utf8");
+/** Writes the whole string (or buffer), retrying on EAGAIN (someone else may have set O_NONBLOCK). */
+export function writeAll(fd: number, text: string | Buffer): void {
+  let buf = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   while (buf.length > 0) {
     try {
       const n = writeSync(fd, buf);

@@ -3,13 +3,6 @@ import { controlAddress, controlRequest } from "../control.js";
 import { effectiveStatus } from "../state-store.js";
 import type { Command } from "./command.js";
 
-/**
- * Test knob: `RUNHCS_SIM_START_FAULT=fail` in the container's process env (`ctr run --env`) makes `start`
- * fail before it reaches the helper: the container stays `created` with its helper alive, as after a
- * runhcs start that failed or timed out.
- */
-export const START_FAULT_ENV = "RUNHCS_SIM_START_FAULT";
-
 export const start: Command = {
   flags: [],
   min: 1,
@@ -22,9 +15,6 @@ export const start: Command = {
     if (status === "running") throw new Error("cannot start an already running container");
     if (status !== "created" || rec.shimPid === 0) {
       throw new Error(`cannot start a container in the '${status}' state`);
-    }
-    if (rec.process.env.includes(`${START_FAULT_ENV}=fail`)) {
-      throw new Error(`simulated start failure (${START_FAULT_ENV}=fail)`);
     }
     const reply = await controlRequest(controlAddress(ctx.store.containerDir(id), rec.shimPid), {
       op: "start",
