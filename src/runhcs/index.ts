@@ -33,6 +33,7 @@ export {
   type AttachedExecOptions,
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
+  RUNHCS_TIMEOUT_ENV,
   type IoCallOptions,
   Runhcs,
   type RunhcsOptions,

@@ -32,8 +32,19 @@ import {
 import { startArgs } from "./start.js";
 import { type ContainerState, parseState, stateArgs } from "./state.js";
 
-/** Deadline of one runhcs call unless the client or the call says otherwise. */
+/** Deadline of one runhcs call unless the client, the call or `$RUNHCS_TIMEOUT` says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * The operator's deadline for runhcs calls, in seconds (a positive number; anything else is ignored): how
+ * long a hung `runhcs delete`, `kill`, `state`, `ps`... may take before the RPC fails with DeadlineExceeded.
+ * Create has its own (`create_timeout_in_sec`); attached execs and the container's stdio have none.
+ */
+export const RUNHCS_TIMEOUT_ENV = "RUNHCS_TIMEOUT";
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const seconds = Number(env[RUNHCS_TIMEOUT_ENV] || Number.NaN);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
 /** runhcs's message taken from stderr is cut to its last this-many characters. */
 export const MAX_MESSAGE_CHARS = 4096;
 
@@ -98,7 +109,7 @@ export class Runhcs {
     this.#env = opts.env;
     this.#cwd = opts.cwd;
     this.#runner = opts.runner ?? createProcessRunner();
-    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = opts.timeoutMs ?? timeoutFromEnv(opts.env ?? process.env) ?? DEFAULT_TIMEOUT_MS;
   }
 
   /** Full argv (binary first) for a subcommand's arguments. */
