@@ -216,15 +216,17 @@ export class EventPublisher {
     return Math.min(BACKOFF_FIRST_MS * 2 ** Math.min(attempt - 1, 30), this.#opts.backoffMaxMs);
   }
 
+  /** containerd away is an expected condition, not a bug: its reason is logged as text, without a stack. */
   #away(err: unknown, e: OutgoingEvent): void {
     const { logger } = this.#opts;
+    const reason = err instanceof Error ? err.message : String(err);
     if (this.#awaySince !== undefined) {
-      logger.debug({ err, topic: e.topic }, "event publish failed: retrying");
+      logger.debug({ reason, topic: e.topic }, "event publish failed: retrying");
       return;
     }
     this.#awaySince = Date.now();
     logger.warn(
-      { err, topic: e.topic, maxEvents: this.#queue.maxEvents, maxBytes: this.#queue.maxBytes },
+      { reason, topic: e.topic, maxEvents: this.#queue.maxEvents, maxBytes: this.#queue.maxBytes },
       "containerd does not take events: keeping them in order and retrying until it does",
     );
   }
