@@ -46,6 +46,8 @@ export interface Leftovers {
   processes: string[];
   sockets: string[];
   bundles: string[];
+  /** Containers the simulator still has state for (`<root>/<id>`). */
+  simContainers: string[];
 }
 
 /** How {@link PrivateContainerd.start} names its temp dir. */
@@ -54,6 +56,8 @@ export interface PrivateContainerdOptions {
   prefix?: string;
   /** An executable to use as the runtime instead of bin/ over DIST (e.g. the single executable). */
   shim?: string;
+  /** More environment for containerd (and so for the shims and runhcs), e.g. `RUNHCS_SIM_FAULTS`. */
+  env?: Record<string, string>;
 }
 
 /** True when this machine can run the private containerd (root, containerd and ctr installed). */
@@ -75,10 +79,12 @@ export class PrivateContainerd {
   readonly runtime: string;
   readonly simState: string;
   readonly ids = new Set<string>();
+  readonly #extraEnv: Record<string, string>;
   #proc: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  private constructor(prefix: string, shim: string | undefined) {
+  private constructor(prefix: string, shim: string | undefined, env: Record<string, string>) {
+    this.#extraEnv = env;
     this.dir = join(tmpdir(), `${prefix}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.address = join(this.dir, "containerd.sock");
@@ -102,7 +108,7 @@ export class PrivateContainerd {
 
   /** Starts a private containerd and waits until `ctr version` answers. */
   static async start(options: PrivateContainerdOptions = {}): Promise<PrivateContainerd> {
-    const c = new PrivateContainerd(options.prefix ?? "shim-it", options.shim);
+    const c = new PrivateContainerd(options.prefix ?? "shim-it", options.shim, options.env ?? {});
     try {
       await c.#launch();
     } catch (err: unknown) {
@@ -147,6 +153,7 @@ export class PrivateContainerd {
       RUNHCS_SIM_DIST: DIST,
       RUNHCS_SIM_STATE: this.simState,
       [MARK_ENV]: this.dir,
+      ...this.#extraEnv,
     };
   }
 
@@ -191,8 +198,18 @@ export class PrivateContainerd {
 
   /** Stops containerd (SIGTERM; tasks and shims live on) and starts it again on the same state. */
   async restart(): Promise<void> {
-    await this.#kill();
-    await this.#launch();
+    await this.down();
+    await this.up();
+  }
+
+  /** Stops containerd only (SIGTERM): shims and their tasks live on, containerd is away. */
+  down(): Promise<void> {
+    return this.#kill();
+  }
+
+  /** Starts containerd again on the same state (after {@link down}). */
+  up(): Promise<void> {
+    return this.#launch();
   }
 
   async #kill(): Promise<void> {
@@ -259,14 +276,17 @@ export class PrivateContainerd {
     return out;
   }
 
+  /** The socket path of task `id`'s shim, as containerd derives it. */
+  shimSocketOf(id: string): string {
+    const addr = platform.createShimAddress();
+    return addr.toListenPath(
+      addr.socketAddress({ namespace: NAMESPACE, id, containerdAddress: this.address }),
+    );
+  }
+
   /** Socket files of our shims that still exist. */
   shimSockets(): string[] {
-    const addr = platform.createShimAddress();
-    return [...this.ids]
-      .map((id) =>
-        addr.toListenPath(addr.socketAddress({ namespace: NAMESPACE, id, containerdAddress: this.address })),
-      )
-      .filter((p) => existsSync(p));
+    return [...this.ids].map((id) => this.shimSocketOf(id)).filter((p) => existsSync(p));
   }
 
   /** Everything a finished test must not leave: processes, shim sockets, bundles. */
@@ -282,7 +302,22 @@ export class PrivateContainerd {
       processes: this.markedProcesses().map((p) => `${p.pid} ${p.cmd}`),
       sockets: this.shimSockets(),
       bundles,
+      simContainers: this.simContainers(),
     };
+  }
+
+  /** `<root>/<id>` of every container the simulator still keeps state for. */
+  simContainers(): string[] {
+    const list = (dir: string) => {
+      try {
+        return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory());
+      } catch {
+        return [];
+      }
+    };
+    return list(this.simState).flatMap((root) =>
+      list(join(this.simState, root.name)).map((c) => `${root.name}/${c.name}`),
+    );
   }
 
   /** Waits (bounded) until nothing is left; returns what is left at the end. */
@@ -290,7 +325,7 @@ export class PrivateContainerd {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = this.leftovers();
-      const clean = !left.processes.length && !left.sockets.length && !left.bundles.length;
+      const clean = Object.values(left).every((l) => l.length === 0);
       if (clean || Date.now() > deadline) return left;
       await sleep(100);
     }

@@ -37,7 +37,7 @@ for (const variant of RUNTIMES)
       if (!c) return;
       // What the test left (reported as found, before the cleanup below removes it).
       const left = await c.settle();
-      const dirty = left.processes.length + left.sockets.length + left.bundles.length > 0;
+      const dirty = Object.values(left).some((l) => l.length > 0);
       if (dirty) {
         await c.removeAll();
         await c.settle();
@@ -169,30 +169,6 @@ for (const variant of RUNTIMES)
       // ctr leaves a task that failed to start behind; deleting it must clean up everything.
       await c.ctr(["task", "delete", id]);
       await c.ctr(["container", "rm", id]);
-    });
-
-    it("runhcs start failing leaves a CREATED task: kill -s SIGKILL ends it (exit 137), delete works, nothing left", async () => {
-      const id = "startfail";
-      const events = new EventWatch(c);
-      try {
-        await sleep(300);
-        // The simulator's knob (test/sim/README.md): its `start` fails, the container stays created.
-        const run = await c.ctr(
-          c.runArgs(id, ["sleep", "1000"], ["-d", "--env", "RUNHCS_SIM_START_FAULT=fail"]),
-        );
-        assert.notEqual(run.code, 0);
-        assert.match(run.stderr, /simulated start failure/);
-        let ls = await c.ctr(["task", "ls"]);
-        assert.match(ls.stdout, new RegExp(`${id}\\s+\\d+\\s+CREATED`));
-        ok(await c.ctr(["task", "kill", "-s", "SIGKILL", id]), "task kill");
-        assert.match(await events.waitFor(id, "/tasks/exit"), /"exit_status":137/);
-        ls = await c.ctr(["task", "ls"]);
-        assert.match(ls.stdout, new RegExp(`${id}\\s+\\d+\\s+STOPPED`));
-        ok(await c.ctr(["task", "delete", id]), "task delete");
-        ok(await c.ctr(["container", "rm", id]), "container rm");
-      } finally {
-        await events.stop();
-      }
     });
 
     it("ctr events: /tasks/create, /tasks/start, /tasks/exit (status 7), /tasks/delete", async () => {
