@@ -39,3 +39,12 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     }),
   ]);
 }
+
+/**
+ * Removes a driver's temp dir. Under Wine a process that has ended can still hold its current directory
+ * (a bundle) for a moment after its exit was observed, more so on a loaded machine: retry for up to ~6 s.
+ * The processes themselves are checked by the drivers, not here.
+ */
+export function removeTemp(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 200 });
+}

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runDriver } from "./report.js";
+import { removeTemp, runDriver } from "./report.js";
 import {
   alive,
   gone,
@@ -81,6 +81,6 @@ runDriver(async () => {
         if (p) process.kill(p);
       } catch {}
     }
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Client, createClient } from "../../../src/ttrpc/index.js";
-import { runDriver, within } from "./report.js";
+import { removeTemp, runDriver, within } from "./report.js";
 import { gone, runShim } from "./shim-run.js";
 
 const INIT =
@@ -55,6 +55,6 @@ runDriver(async () => {
         process.kill(p);
       } catch {}
     }
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 });

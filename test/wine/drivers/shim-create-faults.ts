@@ -13,7 +13,7 @@ import { OptionsSchema } from "../../../src/gen/containerd/runhcs/v1/runhcs_pb.j
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Client, createClient, StatusError } from "../../../src/ttrpc/index.js";
 import { CREATE_FAULT_ENV } from "../runhcs/commands.js";
-import { runDriver, within } from "./report.js";
+import { removeTemp, runDriver, within } from "./report.js";
 import { hcs, regKeyExists } from "./runhcs-sim-lib.js";
 import { gone, runShim } from "./shim-run.js";
 
@@ -65,7 +65,7 @@ async function createWith(fault: "hang" | "crash"): Promise<Record<string, unkno
   } finally {
     client?.close();
     await runShim([...common, "-bundle", bundle, "delete"], tmp).catch(() => undefined);
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 }
 

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
-import { runDriver, within } from "./report.js";
+import { removeTemp, runDriver, within } from "./report.js";
 import { alive, gone, runShim } from "./shim-run.js";
 
 const PID_FILES = ["runhcs-pidfile.pid", "runhcs-exec-e1-pidfile.pid"];
@@ -128,6 +128,6 @@ runDriver(async () => {
       } catch {}
     }
     for (const c of children) c.kill();
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 });

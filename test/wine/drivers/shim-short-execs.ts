@@ -12,7 +12,7 @@ import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Client, createClient } from "../../../src/ttrpc/index.js";
-import { driverArgs, runDriver, within } from "./report.js";
+import { driverArgs, removeTemp, runDriver, within } from "./report.js";
 import { gone, runShim } from "./shim-run.js";
 
 const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
@@ -106,6 +106,6 @@ runDriver(async () => {
   } finally {
     client?.close();
     await runShim([...common, "-bundle", bundle, "delete"], tmp).catch(() => undefined);
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 });

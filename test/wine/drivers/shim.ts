@@ -8,7 +8,7 @@ import { ForwardRequestSchema } from "../../../src/gen/containerd/services/event
 import { DeleteResponseSchema, Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Client, createClient, Server } from "../../../src/ttrpc/index.js";
 import { type Collector, collectOn, dialAndCollect } from "./pipe-server.js";
-import { runDriver, within } from "./report.js";
+import { removeTemp, runDriver, within } from "./report.js";
 import { regKeyExists, regValue } from "./runhcs-sim-lib.js";
 import { gone, NS, runShim, SHIM_COMMAND } from "./shim-run.js";
 
@@ -172,6 +172,6 @@ runDriver(async () => {
   } finally {
     for (const c of collectors) c.close();
     for (const c of closers) await c();
-    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+    removeTemp(tmp);
   }
 });
