@@ -8,7 +8,7 @@
 // On Windows, `--selection windows` runs the selection natively (the hosted CI job). Elsewhere it runs it under
 // Wine: mocha itself runs as `wine64 node.exe scripts/run-tests.mjs --selection windows` with the Windows node
 // of the Wine lane (scripts/run-tests/wine-host.mjs), and its counts are folded into this run's last line.
-// Without `--selection`, a Linux run leaves out the selection's Windows-only files (test/wine) and runs, after
+// Without `--selection`, a Linux run leaves out the selection's Windows-only files (test/wine) and runs, alongside
 // its own tests, the Wine-hosted selection: all of it when there are no filters, else its files matching the
 // filters when they reach a Windows-only file. `--no-wine` leaves the Wine-hosted run out.
 // `--list` prints the files the run would load here (`--selection windows`: the selection's) and exits.
@@ -82,10 +82,23 @@ if (list) {
   process.exit(0);
 }
 
+// The Wine-hosted selection runs at the same time as the tests here (both mostly wait on processes: the
+// machine's cores are far from busy with either alone); its output is held and printed after theirs.
+const wineOutput = [];
+const wineRun =
+  hosted && inSelection.length > 0
+    ? runUnderWine(
+        root,
+        [...WINDOWS_SELECTION_ARGS, ...filters],
+        here.length > 0 ? { write: (s) => wineOutput.push(s) } : undefined,
+      )
+    : undefined;
 const counts =
   here.length > 0 ? await runMocha(here.map(({ abs }) => abs)) : { passed: 0, failed: 0, skipped: 0 };
-if (hosted && inSelection.length > 0) {
-  const w = await runUnderWine(root, [...WINDOWS_SELECTION_ARGS, ...filters]);
+if (wineRun) {
+  if (here.length > 0) console.log("\n(waiting for the Wine-hosted Windows selection, started alongside)");
+  const w = await wineRun;
+  process.stdout.write(wineOutput.join(""));
   counts.passed += w.passed;
   counts.failed += w.failed;
   counts.skipped += w.skipped;

@@ -20,20 +20,22 @@ const winPath = (p) => `Z:${resolve(p).replaceAll("/", "\\")}`;
 
 /**
  * `wine64 node.exe <root>/scripts/run-tests.mjs ...args` in `root`; resolves with the counts of its summary
- * line. A crash, a missing summary or a non-zero exit with no failed test counts as one failure.
+ * line. A crash, a missing summary or a non-zero exit with no failed test counts as one failure. Its output
+ * goes to `out` (anything with `write(string)`; stdout by default) as it comes.
  */
-export async function runUnderWine(root, args) {
+export async function runUnderWine(root, args, out = process.stdout) {
+  const say = (line) => out.write(`${line}\n`);
   const setup = await new Promise((done) =>
     execFile("bash", [join(root, "test", "wine", "setup.sh")], { timeout: 600_000 }, (err, _out, stderr) =>
       done({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stderr: stderr.trim() }),
     ),
   );
   if (setup.code === 3) {
-    console.log(`skipping the Wine-hosted Windows selection: Wine is not available: ${setup.stderr}`);
+    say(`skipping the Wine-hosted Windows selection: Wine is not available: ${setup.stderr}`);
     return { passed: 0, failed: 0, skipped: 0 };
   }
   if (setup.code !== 0) {
-    console.log(`Wine-hosted Windows selection: test/wine/setup.sh failed (${setup.code}):\n${setup.stderr}`);
+    say(`Wine-hosted Windows selection: test/wine/setup.sh failed (${setup.code}):\n${setup.stderr}`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
 
@@ -48,7 +50,7 @@ export async function runUnderWine(root, args) {
     ),
   );
   if (built) {
-    console.log(`Wine-hosted Windows selection: build-exe.mjs --targets win32-x64 failed:\n${built}`);
+    say(`Wine-hosted Windows selection: build-exe.mjs --targets win32-x64 failed:\n${built}`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
 
@@ -66,20 +68,20 @@ export async function runUnderWine(root, args) {
   const tmp = mkdtempSync(join(tmpdir(), "wine-hosted-"));
   const outFile = join(tmp, "output.txt");
   const started = Date.now();
-  console.log(`\nWindows selection under Wine: wine64 node.exe scripts/run-tests.mjs ${args.join(" ")}`);
+  say(`\nWindows selection under Wine: wine64 node.exe scripts/run-tests.mjs ${args.join(" ")}`);
   try {
-    const out = openSync(outFile, "w");
+    const outFd = openSync(outFile, "w");
     const child = spawn(
       WINE,
       [join(cache, "node", "node.exe"), winPath(join(root, "scripts", "run-tests.mjs")), ...args],
       {
         cwd: root,
         env,
-        stdio: ["ignore", out, out],
+        stdio: ["ignore", outFd, outFd],
       },
     );
-    closeSync(out);
-    const tail = follow(outFile);
+    closeSync(outFd);
+    const tail = follow(outFile, out);
     const timer = setInterval(tail.pump, 500);
     let timedOut = false;
     const killer = setTimeout(() => {
@@ -100,12 +102,12 @@ export async function runUnderWine(root, args) {
     const counts = m
       ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) }
       : { passed: 0, failed: 0, skipped: 0 };
-    if (timedOut) console.log(`Wine-hosted run timed out after ${TIMEOUT_MS / 1000} s`);
+    if (timedOut) say(`Wine-hosted run timed out after ${TIMEOUT_MS / 1000} s`);
     if (!m || timedOut || (code !== 0 && counts.failed === 0)) {
-      if (!m) console.log(`Wine-hosted run printed no summary line (exit ${code}); last line: ${last}`);
+      if (!m) say(`Wine-hosted run printed no summary line (exit ${code}); last line: ${last}`);
       counts.failed++;
     }
-    console.log(
+    say(
       `Windows selection under Wine (${seconds} s): ${counts.passed} passed, ${counts.failed} failed` +
         (counts.skipped ? `, ${counts.skipped} skipped` : ""),
     );
@@ -116,10 +118,10 @@ export async function runUnderWine(root, args) {
 }
 
 /**
- * Copies a growing file to stdout, holding back its last line (the child's summary, replaced by ours).
+ * Copies a growing file to `out`, holding back its last line (the child's summary, replaced by ours).
  * `pump` copies what is new; `finish` copies the rest and returns the held-back last line.
  */
-function follow(file) {
+function follow(file, out) {
   const fd = openSync(file, "r");
   const buf = Buffer.alloc(1 << 16);
   let pending = "";
@@ -131,7 +133,7 @@ function follow(file) {
     }
     const cut = pending.lastIndexOf("\n", pending.length - 2);
     if (cut >= 0) {
-      process.stdout.write(pending.slice(0, cut + 1).replaceAll("\r\n", "\n"));
+      out.write(pending.slice(0, cut + 1).replaceAll("\r\n", "\n"));
       pending = pending.slice(cut + 1);
     }
   };
@@ -143,7 +145,7 @@ function follow(file) {
       const last = pending.replaceAll("\r\n", "\n").trimEnd();
       const lines = last.split("\n");
       const summary = lines.pop() ?? "";
-      if (lines.length) process.stdout.write(`${lines.join("\n")}\n`);
+      if (lines.length) out.write(`${lines.join("\n")}\n`);
       return summary.trim();
     },
   };

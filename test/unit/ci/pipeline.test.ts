@@ -79,7 +79,7 @@ describe("azure-pipelines.yml", () => {
     assert.ok(existsSync(SELECTION_FILE));
     // The Wine lane (scripts/run-tests/wine-host.mjs, started by run-tests.mjs) passes the same constant.
     const runner = readFileSync("scripts/run-tests.mjs", "utf8");
-    assert.match(runner, /runUnderWine\(root, \[\.\.\.WINDOWS_SELECTION_ARGS, \.\.\.filters\]\)/);
+    assert.match(runner, /runUnderWine\(\s*root,\s*\[\.\.\.WINDOWS_SELECTION_ARGS, \.\.\.filters\][,)]/);
     // The hosted job builds the .exe before the selection runs.
     const order = steps.filter((s) => s.job === "windows_hosted").map((s) => s.script);
     assert.ok(order.indexOf("npm run build:exe") < order.findIndex((s) => s.includes("run-tests.mjs")));
