@@ -33,8 +33,8 @@ export {
   type AttachedExecOptions,
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
-  RUNHCS_TIMEOUT_ENV,
   type IoCallOptions,
+  RUNHCS_TIMEOUT_ENV,
   Runhcs,
   type RunhcsOptions,
 } from "./runhcs.js";
