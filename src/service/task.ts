@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
-import { type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
+import { BUNDLE_FILES, type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
 import {
   AlreadyExistsError,
   DeadlineExceededError,
@@ -30,18 +30,6 @@ import { runhcsFailure } from "./runhcs-errors.js";
 
 /** The HCS owner runhcs records for containers this shim creates (as containerd's runhcs shim). */
 export const RUNHCS_OWNER = "containerd-runhcs-shim-v1";
-/** Files the shim creates in the bundle (removed on delete; `src/shim/delete.ts` removes them too). */
-export const BUNDLE_FILES = {
-  initPid: "runhcs-pidfile.pid",
-  runhcsLog: "runhcs.log",
-  shimLog: "runhcs-shim.log",
-  vmLog: "runhcs-vm-shim.log",
-  execSpec: (execId: string) => `exec-${execId}-process.json`,
-  execPid: (execId: string) => `runhcs-exec-${execId}-pidfile.pid`,
-  execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
-  /** The `--root` the task was created with, for the `delete` action when the server is gone. */
-  runhcsRoot: "runhcs-root",
-} as const;
 
 const DEFAULT_TIMEOUTS: TaskTimeouts = { startMs: 30_000, outputDrainMs: 5_000, deleteExitMs: 5_000 };
 /** `runhcs create` unless the runtime options say otherwise: a utility VM may boot for minutes. */

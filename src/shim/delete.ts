@@ -19,17 +19,16 @@ import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { BUNDLE_FILES, isExecPidFile, isShimFile } from "../bundle/files.js";
 import { DeleteResponseSchema, Task as TaskV2 } from "../gen/containerd/task/v2/shim_pb.js";
 import { isSafeId, platform, UNKNOWN_EXIT_CODE } from "../platform/index.js";
 import { isNotFound, parsePid, Runhcs } from "../runhcs/index.js";
-import { BUNDLE_FILES } from "../service/task.js";
 import { Client, Code, createClient, StatusError } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
 import { accepts } from "./probe.js";
 import { errorText } from "./ready.js";
 import { selfDir } from "./self.js";
 import { removeStaleSocket } from "./stale-socket.js";
-import { START_FILES } from "./start.js";
 
 const SIGKILL = 9;
 const SIGTERM = 15;
@@ -84,8 +83,8 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
     if (pid === initPid && (killed || below.length > 0)) killedInit = true;
   }
 
-  const address = (await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "")).trim();
-  const shimPid = await readPid(join(bundle, START_FILES.pid));
+  const address = (await readFile(join(bundle, BUNDLE_FILES.address), "utf8").catch(() => "")).trim();
+  const shimPid = await readPid(join(bundle, BUNDLE_FILES.shimPid));
   if (platform.name === "windows") {
     // No /proc to check a pid's command line; but the pipe name is unique to (namespace, id), so
     // whatever still answers on it is this task's server: ask it to stop (it flushes events and log).
@@ -188,29 +187,4 @@ async function helperPid(
     return undefined;
   }
   return pid;
-}
-
-const EXEC_PID = /^runhcs-exec-(.+)-pidfile\.pid$/;
-const EXEC_SPEC = /^exec-(.+)-process\.json$/;
-const EXEC_SHIM_LOG = /^runhcs-shim-exec-(.+)\.log$/;
-/** Temp files of `writeFileAtomic` for our own files (`.tmp-address-<hex>`...). */
-const OUR_TEMP = /^\.tmp-(address|shim\.pid)-[0-9a-f]+$/;
-
-function isExecPidFile(name: string): boolean {
-  return EXEC_PID.test(name);
-}
-
-/** Files the shim (start, serve, the task) creates in the bundle, and nothing else. */
-export function isShimFile(name: string): boolean {
-  const fixed: string[] = [
-    BUNDLE_FILES.initPid,
-    BUNDLE_FILES.runhcsLog,
-    BUNDLE_FILES.shimLog,
-    BUNDLE_FILES.vmLog,
-    BUNDLE_FILES.runhcsRoot,
-    START_FILES.pid,
-    START_FILES.address,
-  ];
-  if (fixed.includes(name)) return true;
-  return [EXEC_PID, EXEC_SPEC, EXEC_SHIM_LOG, OUR_TEMP].some((re) => re.test(name));
 }

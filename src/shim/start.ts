@@ -14,6 +14,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
+import { BUNDLE_FILES } from "../bundle/files.js";
 import { platform } from "../platform/index.js";
 import type { StartInput } from "./compat.js";
 import type { ShimFlags } from "./flags.js";
@@ -24,8 +25,6 @@ import { removeStaleSocket } from "./stale-socket.js";
 import { readAll } from "./stdin.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
-/** Files `start` writes in the bundle. */
-export const START_FILES = { pid: "shim.pid", address: "address" } as const;
 /** How long the server gets to report that it listens. */
 export const READY_TIMEOUT_MS = 30_000;
 /** After the readiness pipe closed silently, how long to wait for the server's exit status. */
@@ -56,7 +55,7 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
   if (await accepts(listenPath)) {
     // A live server for this task (a second start): containerd reconnects through the address file after
     // a restart, so it is written here too (as containerd's own StartShim does).
-    await writeFileAtomic(join(bundle, START_FILES.address), address);
+    await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
     return address;
   }
 
@@ -65,13 +64,15 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
     await awaitReady(child, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
     if (!(await accepts(listenPath))) throw new Error(`shim server does not accept on ${address}`);
     if (child.pid === undefined) throw new Error("shim server has no pid");
-    await writeFileAtomic(join(bundle, START_FILES.pid), String(child.pid));
-    await writeFileAtomic(join(bundle, START_FILES.address), address);
+    await writeFileAtomic(join(bundle, BUNDLE_FILES.shimPid), String(child.pid));
+    await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
   } catch (err: unknown) {
     await killServer(child);
     await removeStaleSocket(listenPath);
     await Promise.all(
-      Object.values(START_FILES).map((f) => rm(join(bundle, f), { force: true }).catch(() => undefined)),
+      [BUNDLE_FILES.shimPid, BUNDLE_FILES.address].map((f) =>
+        rm(join(bundle, f), { force: true }).catch(() => undefined),
+      ),
     );
     throw err;
   }

@@ -5,12 +5,7 @@ import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
-import {
-  deleteShim,
-  encodeDeleteResponse,
-  isShimFile,
-  KILLED_EXIT_STATUS,
-} from "../../../src/shim/delete.js";
+import { deleteShim, encodeDeleteResponse, KILLED_EXIT_STATUS } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
 import { fakeRunhcsBinary, readRecords } from "../../fakes/runhcs/fake.js";
 import { runShim, shimEntry, sleep, tempDir } from "./helpers.js";
@@ -138,27 +133,6 @@ describe("shim delete", function () {
     assert.equal(msg.exitStatus, 137);
     assert.ok(msg.exitedAt);
     assert.equal(timestampDate(msg.exitedAt).getTime(), at.getTime());
-  });
-
-  it("isShimFile → only the shim's own names", () => {
-    for (const n of [
-      "address",
-      "shim.pid",
-      "runhcs-pidfile.pid",
-      "exec-a-process.json",
-      "runhcs-exec-a-pidfile.pid",
-    ])
-      assert.ok(isShimFile(n), n);
-    for (const n of [
-      "config.json",
-      "log",
-      "rootfs",
-      "shim-binary-path",
-      "bootstrap.json",
-      ".tmp-config.json-00ab",
-      "exec-.json",
-    ])
-      assert.ok(!isShimFile(n), n);
   });
 
   it("the binary: delete → DeleteResponse bytes on stdout only, warnings on stderr, exit 0", async () => {
