@@ -4,8 +4,6 @@
  * finds and removes them, must agree on every name. containerd's own files there (`config.json`,
  * `rootfs`, `log`) are never among them.
  */
-import { TEMP_PREFIX } from "./atomic-write.js";
-
 export const BUNDLE_FILES = {
   /** The Task API address `start` printed; containerd re-reads it after a restart. */
   address: "address",
@@ -23,20 +21,20 @@ export const BUNDLE_FILES = {
   execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
   /** The `--root` the task was created with, for the `delete` action when the server is gone. */
   runhcsRoot: "runhcs-root",
+  /** Which of these files the shim created in this bundle (`created-files.ts`). */
+  created: "shim-created",
 } as const;
 
 const EXEC_PID = /^runhcs-exec-(.+)-pidfile\.pid$/;
 const EXEC_SPEC = /^exec-(.+)-process\.json$/;
 const EXEC_SHIM_LOG = /^runhcs-shim-exec-(.+)\.log$/;
-/** Temp files of `writeFileAtomic` for our own files (`.tmp-address-<hex>`...). */
-const OUR_TEMP = new RegExp(`^${TEMP_PREFIX.replace(".", "\\.")}(address|shim\\.pid)-[0-9a-f]+$`);
 
 /** Whether `name` is an exec's runhcs pid file. */
 export function isExecPidFile(name: string): boolean {
   return EXEC_PID.test(name);
 }
 
-/** Files the shim (start, serve, the task) creates in the bundle, and nothing else. */
+/** Names the shim (start, serve, the task) gives its files in the bundle, and nothing else. */
 export function isShimFile(name: string): boolean {
   const fixed: string[] = [
     BUNDLE_FILES.initPid,
@@ -46,7 +44,8 @@ export function isShimFile(name: string): boolean {
     BUNDLE_FILES.runhcsRoot,
     BUNDLE_FILES.shimPid,
     BUNDLE_FILES.address,
+    BUNDLE_FILES.created,
   ];
   if (fixed.includes(name)) return true;
-  return [EXEC_PID, EXEC_SPEC, EXEC_SHIM_LOG, OUR_TEMP].some((re) => re.test(name));
+  return [EXEC_PID, EXEC_SPEC, EXEC_SHIM_LOG].some((re) => re.test(name));
 }

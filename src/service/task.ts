@@ -23,7 +23,7 @@ import {
   isNotFound,
   readPidFile,
 } from "../runhcs/index.js";
-import { checkBundle, exists, refuseExisting } from "./bundle-guard.js";
+import { checkBundle, claimFiles } from "./bundle-guard.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
 import { QueryLimiter } from "./query-limiter.js";
 import { runhcsFailure } from "./runhcs-errors.js";
@@ -146,9 +146,14 @@ export class Task {
 
   async #create(cfg: CreateConfig): Promise<number> {
     const { bundle, id, options } = cfg;
-    // Files removed on delete (or a failed create) must be this create's.
-    await refuseExisting(bundle, [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot], `create task ${id}`);
-    const ownLog = !options.debug && !(await exists(join(bundle, BUNDLE_FILES.runhcsLog)));
+    // Files removed on delete (or a failed create) must be this create's; a runhcs.log found here is kept.
+    const logs = [
+      BUNDLE_FILES.runhcsLog,
+      ...(options.debug ? [BUNDLE_FILES.shimLog, BUNDLE_FILES.vmLog] : []),
+    ];
+    const required = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
+    const ownLogs = await claimFiles(bundle, `create task ${id}`, required, logs);
+    const ownLog = !options.debug && ownLogs.includes(BUNDLE_FILES.runhcsLog);
     const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
       requireLayerFolders: this.#deps.requireLayerFolders,
     });
@@ -246,7 +251,8 @@ export class Task {
     this.#execs.set(execId, "reserved");
     const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
     const files = [BUNDLE_FILES.execSpec(execId), BUNDLE_FILES.execPid(execId)];
-    await refuseExisting(init.bundle, files, `exec ${execId}`).catch((err: unknown) => {
+    const logs = init.options.debug ? [BUNDLE_FILES.execShimLog(execId)] : [];
+    await claimFiles(init.bundle, `exec ${execId}`, files, logs).catch((err: unknown) => {
       this.#execs.delete(execId);
       throw err;
     });

@@ -117,7 +117,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await assert.rejects(createTask(), { code: Code.Unknown, message: /invalid layer folder/ });
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
     assert.equal(fakes.ios[0]?.closed, true);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
     assert.equal(fakes.events.topics.length, 0);
   });
@@ -135,7 +135,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     for (let i = 0; i < 100 && fakes.runhcs.calls.length < 2; i++) await sleep(20);
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
     assert.equal(fakes.ios[0]?.closed, true);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
   });
 
@@ -149,7 +149,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await assert.rejects(createTask({ options }), { code: Code.DeadlineExceeded });
     assert.ok(Date.now() - started >= 1_000);
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
   });
 
   it("create_timeout_in_sec < 0 → InvalidArgument", async () => {
@@ -382,7 +382,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     assert.deepEqual([r.pid, r.exitStatus], [pid, 2]);
     assert.ok(fakes.runhcs.calls.includes("delete --force task1"));
     assert.equal(fakes.events.topics.at(-1), "/tasks/delete");
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     assert.equal(fakes.ios[0]?.closed, true);
     await assert.rejects(api.delete({ id: ID }), { code: Code.NotFound });
   });
