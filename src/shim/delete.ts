@@ -16,9 +16,10 @@
  * with a shim name that was in the bundle before (Create refused it, or it was never the shim's) is left
  * alone, and so is the process it names.
  *
- * Exit status reported: 137 (128 + SIGKILL, as containerd's runc shim reports) when we had to kill the
- * init process on posix; otherwise 255, the "unknown" status containerd and hcsshim use (we cannot know
- * how a process we did not see exit ended). `exited_at` is now, `pid` the init pid when its file remains.
+ * Exit status reported: the platform's `killedExitStatus` when we had to kill the init process (posix:
+ * 137, 128 + SIGKILL, as containerd's runc shim reports); otherwise 255, the "unknown" status containerd and
+ * hcsshim use (we cannot know how a process we did not see exit ended). `exited_at` is now, `pid` the init
+ * pid when its file remains.
  */
 
 import { readdir, readFile, rm, stat } from "node:fs/promises";
@@ -40,8 +41,6 @@ import { removeStaleSocket } from "./stale-socket.js";
 
 const SIGKILL = 9;
 const SIGTERM = 15;
-/** 128 + SIGKILL: how a process we killed ended, on posix. */
-export const KILLED_EXIT_STATUS = 128 + SIGKILL;
 
 /** What delete did (also what it prints, as a DeleteResponse). */
 export interface DeleteResult {
@@ -95,16 +94,17 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
 
   const address = await readText(ours(BUNDLE_FILES.address));
   const shimPid = parsePid(await readText(ours(BUNDLE_FILES.shimPid)));
-  if (platform.name === "windows") {
-    // No /proc to check a pid's command line; but the pipe name is unique to (namespace, id), so
-    // whatever still answers on it is this task's server: ask it to stop (it flushes events and log).
-    if (address) await shutdownServer(address, flags.id, warn);
-  } else if (shimPid && address && (await isServerOf(shimPid, address))) {
-    // containerd gave up on a server that still runs: let it go (it closes its socket itself).
-    signals.kill(shimPid, SIGTERM);
-  } else if (address) {
-    await removeStaleSocket(platform.createShimAddress().toListenPath(address));
-  }
+  await platform.endStrayServer({
+    // It stops after answering, flushing its events and log.
+    askToShutDown: async () => {
+      if (address) await shutdownServer(address, flags.id, warn);
+    },
+    signalByPid: async () => {
+      // containerd gave up on a server that still runs: let it go (it closes its socket itself).
+      if (shimPid && address && (await isServerOf(shimPid, address))) signals.kill(shimPid, SIGTERM);
+      else if (address) await removeStaleSocket(platform.createShimAddress().toListenPath(address));
+    },
+  });
 
   const isOurs = (n: string) => created.has(n) || created.has(tempTarget(n) ?? "");
   const removed = names.filter((n) => isOurs(n) && n !== BUNDLE_FILES.created);
@@ -118,7 +118,7 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
   }
   return {
     pid: initPid ?? 0,
-    exitStatus: killedInit && platform.name === "posix" ? KILLED_EXIT_STATUS : UNKNOWN_EXIT_CODE,
+    exitStatus: killedInit ? platform.killedExitStatus : UNKNOWN_EXIT_CODE,
     exitedAt: new Date(),
     removed,
   };

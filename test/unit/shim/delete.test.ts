@@ -8,7 +8,7 @@ import { recordCreated } from "../../../src/bundle/created-files.js";
 import { isShimFile } from "../../../src/bundle/files.js";
 import { BootstrapParamsSchema } from "../../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
-import { deleteShim, encodeDeleteResponse, KILLED_EXIT_STATUS } from "../../../src/shim/delete.js";
+import { deleteShim, encodeDeleteResponse } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
 import { start } from "../../../src/shim/start.js";
 import { fakeRunhcsBinary, readRecords } from "../../fakes/runhcs/fake.js";
@@ -72,7 +72,7 @@ describe("shim delete", function () {
     assert.equal(await initExit, "SIGKILL");
     assert.equal(await execExit, "SIGKILL");
     assert.equal(r.pid, init.pid);
-    assert.equal(r.exitStatus, KILLED_EXIT_STATUS);
+    assert.equal(r.exitStatus, 137);
     assert.deepEqual(warnings, [], "not-found from runhcs delete is not a warning");
     assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "keep.txt", "rootfs", "shim-binary-path"]);
   });
