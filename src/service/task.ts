@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
 import { BUNDLE_FILES, type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
 import {
@@ -318,7 +319,7 @@ export class Task {
       id: execId || id,
       pid: view.pid,
       exitStatus: exit.exitStatus,
-      exitedAt: timestamp(exit.exitedAt),
+      exitedAt: timestampFromDate(exit.exitedAt),
     });
     return { ...view, exit };
   }
@@ -570,7 +571,7 @@ export class Task {
         id: entry.execId || id,
         pid: entry.proc.pid,
         exitStatus: exit.exitStatus,
-        exitedAt: timestamp(exit.exitedAt),
+        exitedAt: timestampFromDate(exit.exitedAt),
       });
     }
     entry.markReported();
@@ -676,11 +677,4 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** protobuf Timestamp fields of a date. */
-export function timestamp(d: Date): { seconds: bigint; nanos: number } {
-  const ms = d.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }

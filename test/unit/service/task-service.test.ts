@@ -214,19 +214,24 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     fakes.autoFinishOutput = false;
     const pid = await started();
     const waiting = api.wait({ id: ID });
-    fakes.waiter.exit(pid, 3);
+    fakes.waiter.exit(pid, 3, new Date(1_700_000_000_123));
     await new Promise((r) => setTimeout(r, 20));
     assert.ok(!fakes.events.topics.includes("/tasks/exit"), "exit published before the output drained");
     fakes.ios[0]?.finishOutput();
     const exit = await waiting;
     assert.equal(exit.exitStatus, 3);
+    // The exit time on the wire: whole seconds, the milliseconds as nanoseconds.
+    const at = { seconds: 1_700_000_000n, nanos: 123_000_000 };
+    assert.deepEqual([exit.exitedAt?.seconds, exit.exitedAt?.nanos], [at.seconds, at.nanos]);
     await until(() => fakes.events.topics.includes("/tasks/exit"), "/tasks/exit");
     const e = fakes.events.events.at(-1)!.fields;
     assert.deepEqual([e.containerId, e.id, e.pid, e.exitStatus], [ID, ID, pid, 3]);
+    const eventAt = e.exitedAt as typeof at | undefined;
+    assert.deepEqual([eventAt?.seconds, eventAt?.nanos], [at.seconds, at.nanos]);
     const state = await api.state({ id: ID });
     assert.equal(state.status, Status.STOPPED);
     assert.equal(state.exitStatus, 3);
-    assert.ok(state.exitedAt);
+    assert.deepEqual([state.exitedAt?.seconds, state.exitedAt?.nanos], [at.seconds, at.nanos]);
   });
 
   it("an exit during start is reported after /tasks/start", async () => {
