@@ -1,8 +1,9 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
-import { type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
+import { BUNDLE_FILES, type RootfsMount, writeMountsToConfig, writeProcessSpec } from "../bundle/index.js";
 import {
   AlreadyExistsError,
   DeadlineExceededError,
@@ -23,25 +24,13 @@ import {
   isNotFound,
   readPidFile,
 } from "../runhcs/index.js";
-import { checkBundle, exists, refuseExisting } from "./bundle-guard.js";
+import { checkBundle, claimFiles } from "./bundle-guard.js";
 import type { ProcessIO, RunhcsClient, StdioConfig, TaskDeps, TaskTimeouts } from "./deps.js";
 import { QueryLimiter } from "./query-limiter.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 
 /** The HCS owner runhcs records for containers this shim creates (as containerd's runhcs shim). */
 export const RUNHCS_OWNER = "containerd-runhcs-shim-v1";
-/** Files the shim creates in the bundle (removed on delete; `src/shim/delete.ts` removes them too). */
-export const BUNDLE_FILES = {
-  initPid: "runhcs-pidfile.pid",
-  runhcsLog: "runhcs.log",
-  shimLog: "runhcs-shim.log",
-  vmLog: "runhcs-vm-shim.log",
-  execSpec: (execId: string) => `exec-${execId}-process.json`,
-  execPid: (execId: string) => `runhcs-exec-${execId}-pidfile.pid`,
-  execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
-  /** The `--root` the task was created with, for the `delete` action when the server is gone. */
-  runhcsRoot: "runhcs-root",
-} as const;
 
 const DEFAULT_TIMEOUTS: TaskTimeouts = { startMs: 30_000, outputDrainMs: 5_000, deleteExitMs: 5_000 };
 /** `runhcs create` unless the runtime options say otherwise: a utility VM may boot for minutes. */
@@ -158,9 +147,14 @@ export class Task {
 
   async #create(cfg: CreateConfig): Promise<number> {
     const { bundle, id, options } = cfg;
-    // Files removed on delete (or a failed create) must be this create's.
-    await refuseExisting(bundle, [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot], `create task ${id}`);
-    const ownLog = !options.debug && !(await exists(join(bundle, BUNDLE_FILES.runhcsLog)));
+    // Files removed on delete (or a failed create) must be this create's; a runhcs.log found here is kept.
+    const logs = [
+      BUNDLE_FILES.runhcsLog,
+      ...(options.debug ? [BUNDLE_FILES.shimLog, BUNDLE_FILES.vmLog] : []),
+    ];
+    const required = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
+    const ownLogs = await claimFiles(bundle, `create task ${id}`, required, logs);
+    const ownLog = !options.debug && ownLogs.includes(BUNDLE_FILES.runhcsLog);
     const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
       requireLayerFolders: this.#deps.requireLayerFolders,
     });
@@ -258,7 +252,8 @@ export class Task {
     this.#execs.set(execId, "reserved");
     const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
     const files = [BUNDLE_FILES.execSpec(execId), BUNDLE_FILES.execPid(execId)];
-    await refuseExisting(init.bundle, files, `exec ${execId}`).catch((err: unknown) => {
+    const logs = init.options.debug ? [BUNDLE_FILES.execShimLog(execId)] : [];
+    await claimFiles(init.bundle, `exec ${execId}`, files, logs).catch((err: unknown) => {
       this.#execs.delete(execId);
       throw err;
     });
@@ -324,7 +319,7 @@ export class Task {
       id: execId || id,
       pid: view.pid,
       exitStatus: exit.exitStatus,
-      exitedAt: timestamp(exit.exitedAt),
+      exitedAt: timestampFromDate(exit.exitedAt),
     });
     return { ...view, exit };
   }
@@ -576,7 +571,7 @@ export class Task {
         id: entry.execId || id,
         pid: entry.proc.pid,
         exitStatus: exit.exitStatus,
-        exitedAt: timestamp(exit.exitedAt),
+        exitedAt: timestampFromDate(exit.exitedAt),
       });
     }
     entry.markReported();
@@ -682,11 +677,4 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** protobuf Timestamp fields of a date. */
-export function timestamp(d: Date): { seconds: bigint; nanos: number } {
-  const ms = d.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }
