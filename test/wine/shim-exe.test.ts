@@ -44,6 +44,7 @@ describe("wine: the single-executable shim (.exe) against the runhcs.exe simulat
     assert.ok(r, `driver wrote no result (${run.exitCode}):\n${run.output}`);
     const dump = `\n${JSON.stringify(r, null, 1)}\n${run.output}`;
     assert.equal(r.error, undefined, dump);
+    assert.equal(r.tempLeft, undefined, `a process of the run still holds a file: ${dump}`);
     assert.deepEqual(r.shimCommand, [winPath(SHIM_EXE)], "the driver did not run the .exe");
     assert.equal(r.start?.code, 0, dump);
     assert.equal(

@@ -39,6 +39,11 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
     const r = run.result;
     assert.ok(r, `driver wrote no result (${run.exitCode}):\n${run.output}`);
     assert.equal(r.error, undefined, `${r.error}\n${JSON.stringify(r, null, 1)}\n${run.output}`);
+    assert.equal(
+      r.tempLeft,
+      undefined,
+      `a process of the run still holds a file: ${JSON.stringify(r, null, 1)}`,
+    );
     const dump = `\n${JSON.stringify(r, null, 1)}\n${run.output}`;
     assert.equal(r.start?.code, 0, dump);
     // A bare pipe name (no unix:// prefix), hcsshim's protected name, listening before start returned.

@@ -43,8 +43,14 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /**
  * Removes a driver's temp dir. Under Wine a process that has ended can still hold its current directory
  * (a bundle) for a moment after its exit was observed, more so on a loaded machine: retry for up to ~6 s.
- * The processes themselves are checked by the drivers, not here.
+ * Never throws (it runs in `finally` blocks, where a throw would replace the driver's report): returns why
+ * the dir could not be removed, typically a process of the run still holding a file in it.
  */
-export function removeTemp(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 200 });
+export function removeTemp(dir: string): string | undefined {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 200 });
+    return undefined;
+  } catch (err: unknown) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }

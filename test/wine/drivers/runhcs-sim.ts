@@ -189,6 +189,6 @@ runDriver(async () => {
         if (p) process.kill(p);
       } catch {}
     }
-    removeTemp(tmp);
+    report.tempLeft = removeTemp(tmp);
   }
 });

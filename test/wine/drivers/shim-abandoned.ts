@@ -55,6 +55,6 @@ runDriver(async () => {
         process.kill(p);
       } catch {}
     }
-    removeTemp(tmp);
+    report.tempLeft = removeTemp(tmp);
   }
 });

@@ -45,7 +45,11 @@ async function createWith(fault: "hang" | "crash"): Promise<Record<string, unkno
     const shimPid = (await api.connect({ id })).shimPid;
     const options = create(AnySchema, {
       typeUrl: OptionsSchema.typeName,
-      value: toBinary(OptionsSchema, create(OptionsSchema, { createTimeoutInSec: 5 })),
+      // The hang needs the deadline; the crash must come before it, however slow Wine is on a loaded machine.
+      value: toBinary(
+        OptionsSchema,
+        create(OptionsSchema, { createTimeoutInSec: fault === "hang" ? 5 : 60 }),
+      ),
     });
     const t0 = Date.now();
     try {
@@ -65,7 +69,7 @@ async function createWith(fault: "hang" | "crash"): Promise<Record<string, unkno
   } finally {
     client?.close();
     await runShim([...common, "-bundle", bundle, "delete"], tmp).catch(() => undefined);
-    removeTemp(tmp);
+    out.tempLeft = removeTemp(tmp);
   }
 }
 

@@ -106,6 +106,6 @@ runDriver(async () => {
   } finally {
     client?.close();
     await runShim([...common, "-bundle", bundle, "delete"], tmp).catch(() => undefined);
-    removeTemp(tmp);
+    report.tempLeft = removeTemp(tmp);
   }
 });

@@ -172,6 +172,9 @@ runDriver(async () => {
   } finally {
     for (const c of collectors) c.close();
     for (const c of closers) await c();
-    removeTemp(tmp);
+    // A run that failed half way: end what it started, as containerd would (the binary's `delete`).
+    if (report.error !== undefined)
+      await runShim([...common, "-bundle", bundle, "delete"], tmp).catch(() => {});
+    report.tempLeft = removeTemp(tmp);
   }
 });
