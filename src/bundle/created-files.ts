@@ -22,12 +22,31 @@ import { type FileHandle, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUNDLE_FILES, isShimFile } from "./files.js";
 
-/** Records `names` (shim file names) as files the shim created in `bundle`. */
-export async function recordCreated(bundle: string, names: readonly string[]): Promise<void> {
+/** Appends of this process per record file, chained: see {@link recordCreated}. */
+const appending = new Map<string, Promise<void>>();
+
+/**
+ * Records `names` (shim file names) as files the shim created in `bundle`. Within this process the
+ * appends to one record run one after the other: Windows does not make concurrent appends through
+ * separate handles atomic (under Wine a test of 100 at once lost names). Across processes there is no
+ * overlap: `start` has recorded its files before it prints the address, and only then does the server
+ * get a Create for the bundle.
+ */
+export function recordCreated(bundle: string, names: readonly string[]): Promise<void> {
   const bad = names.find((n) => !isShimFile(n) || n.includes("\n"));
-  if (bad !== undefined) throw new Error(`not a shim file name: ${JSON.stringify(bad)}`);
-  if (names.length === 0) return;
+  if (bad !== undefined) return Promise.reject(new Error(`not a shim file name: ${JSON.stringify(bad)}`));
+  if (names.length === 0) return Promise.resolve();
   const path = join(bundle, BUNDLE_FILES.created);
+  const run = (appending.get(path) ?? Promise.resolve()).then(() => append(path, names));
+  const tail = run.catch(() => {});
+  appending.set(path, tail);
+  void tail.then(() => {
+    if (appending.get(path) === tail) appending.delete(path);
+  });
+  return run;
+}
+
+async function append(path: string, names: readonly string[]): Promise<void> {
   let file: FileHandle;
   let lines = names;
   try {
