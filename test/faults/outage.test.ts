@@ -133,11 +133,16 @@ describe("fault suite: containerd away for 35 s while the shim is abused", funct
 
   it("the shim's log lines kept while containerd was away reach its log, with what the bound dropped", async () => {
     const since = () => c.log().slice(logMark);
-    const deadline = Date.now() + 10_000;
+    // containerd reopens the shim's log FIFO when it reloads the task, and the shim's writer retries with
+    // backoff: on a loaded machine that can take a while.
+    const deadline = Date.now() + 30_000;
     while (!/"method":"Pids"/.test(since()) && Date.now() < deadline) await sleep(200);
-    // 100k frames meant 100k debug lines: far over the 1 MiB bound, so the oldest went, and the log says so.
-    assert.match(since(), /lines dropped while containerd's log endpoint was away/);
     assert.match(since(), /"method":"Pids"/, "the lines kept from the outage did not arrive");
+    // Every fuzz frame that decodes makes a debug line: depending on the seed more or less than the 1 MiB
+    // bound. Either the oldest went and the log says so, or nothing went and the first line of the outage
+    // (the publisher's warning) is there.
+    if (!/lines dropped while containerd's log endpoint was away/.test(since()))
+      assert.match(since(), /containerd does not take events/, "lines were lost without the dropped notice");
   });
 
   it("the tasks are deleted and nothing is left", async () => {
