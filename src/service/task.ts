@@ -87,18 +87,11 @@ export interface ProcessView {
   exit: ExitResult | undefined;
 }
 
-/** Bookkeeping shared by the init and exec entries. */
+/** A process of the task with what the service attached to it: its stdio. */
 interface Entry {
   readonly execId: string;
   readonly stdio: StdioConfig;
   readonly io: ProcessIO;
-  /** Set at once when the waiter reports the exit (the report itself waits for output). */
-  exitObserved: boolean;
-  /** Settles when a Start of this process (and its start event) is done; exits are reported after it. */
-  startGate: Promise<void> | undefined;
-  /** Resolves once the exit has been recorded and published. */
-  readonly reported: Promise<void>;
-  markReported(): void;
 }
 
 interface InitEntry extends Entry {
@@ -196,7 +189,9 @@ export class Task {
       const pid = await readPidFile(pidFile);
       const exited = this.#deps.waiter.wait(pid);
       const entry: InitEntry = {
-        ...newEntry("", cfg.stdio, io),
+        execId: "",
+        stdio: cfg.stdio,
+        io,
         proc: new InitProcess(id, pid, this.#initOps(id, runhcs, bundle, ownLog)),
         runhcs,
         bundle,
@@ -228,24 +223,8 @@ export class Task {
     }
   }
 
-  async start(id: string, execId: string): Promise<number> {
-    const entry = this.#lookup(id, execId);
-    let release = () => {};
-    entry.startGate = new Promise((resolve) => {
-      release = resolve;
-    });
-    try {
-      if (isInit(entry)) {
-        await entry.proc.start();
-        this.#deps.events.publish("/tasks/start", { containerId: id, pid: entry.proc.pid });
-        return entry.proc.pid;
-      }
-      const pid = await entry.proc.start();
-      this.#deps.events.publish("/tasks/exec-started", { containerId: id, execId, pid });
-      return pid;
-    } finally {
-      release();
-    }
+  start(id: string, execId: string): Promise<number> {
+    return this.#lookup(id, execId).proc.start();
   }
 
   async exec(id: string, cfg: ExecConfig): Promise<void> {
@@ -272,7 +251,9 @@ export class Task {
         throw err;
       }
       const entry: ExecEntry = {
-        ...newEntry(execId, cfg.stdio, io),
+        execId,
+        stdio: cfg.stdio,
+        io,
         proc: new ExecProcess(
           execId,
           this.#execOps(init, execId, specFile, () => entry),
@@ -291,8 +272,7 @@ export class Task {
     const entry = this.#lookup(id, execId);
     // What runhcs would refuse is refused here, with the list of what it accepts.
     validateContainerSignal(signal, this.#requireInit(id).lcow);
-    if (isInit(entry)) await entry.proc.kill(signal, all);
-    else await entry.proc.kill(signal);
+    await entry.proc.kill(signal, all);
   }
 
   async pause(id: string): Promise<void> {
@@ -413,6 +393,7 @@ export class Task {
         } catch (err: unknown) {
           throw signal.aborted ? signal.reason : runhcsFailure(err, `start task ${id}`);
         }
+        this.#deps.events.publish("/tasks/start", { containerId: id, pid: this.#init?.proc.pid ?? 0 });
       },
       kill: async (signal: number, all: boolean) => {
         try {
@@ -437,7 +418,7 @@ export class Task {
       destroy: async () => {
         await deleteForce(runhcs, id, `kill created task ${id}`);
         const init = this.#init;
-        if (!init || (await settlesWithin(init.reported, this.#timeouts.deleteExitMs))) return;
+        if (!init || (await settlesWithin(init.proc.wait(), this.#timeouts.deleteExitMs))) return;
         this.#deps.logger.warn("no exit observed after destroying the created task: reporting it");
         await this.#onExit(init, { exitCode: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
       },
@@ -462,6 +443,7 @@ export class Task {
             { stdio: io.runhcsStdio, onSpawn: () => io.afterSpawn(), timeoutMs: this.#timeouts.startMs },
           );
           this.#watchExit(entry(), exited);
+          this.#deps.events.publish("/tasks/exec-started", { containerId: init.proc.id, execId, pid });
           return pid;
         } catch (err: unknown) {
           throw runhcsFailure(err, `start exec ${execId}`);
@@ -470,8 +452,6 @@ export class Task {
       // runhcs kill only reaches a container's init process: an exec is reached through the platform
       // (Windows: HCS, by the container pid runhcs recorded for the exec's helper).
       kill: async (signal: number) => {
-        // Reaped already (its exit report only waits for output): the pid may name another process now.
-        if (entry().exitObserved) throw new NotFoundError("process already finished");
         await this.#deps.containerProcesses.signal(target(init, entry()), signal);
       },
       delete: async () => {
@@ -487,7 +467,7 @@ export class Task {
     const deadline = Date.now() + this.#timeouts.startMs;
     for (let delay = 0; ; delay = Math.min(Math.max(delay * 2, START_POLL_FIRST_MS), START_POLL_MAX_MS)) {
       if (delay) await sleep(delay, undefined, { signal });
-      if (this.#init?.exitObserved) return;
+      if (this.#init && !this.#init.proc.alive) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         throw new DeadlineExceededError(
@@ -511,7 +491,7 @@ export class Task {
     const init = this.#init;
     if (!init) return;
     const live = [init, ...this.#execs.values()].filter(
-      (e): e is InitEntry | ExecEntry => e !== "reserved" && isAlive(e),
+      (e): e is InitEntry | ExecEntry => e !== "reserved" && e.proc.alive,
     );
     await Promise.all(live.map((e) => this.#signalQuietly(init, e, signal, { helperFallback: false })));
   }
@@ -532,7 +512,7 @@ export class Task {
   /** Delete: wait (bounded) for the exit; if it never comes, report it as unknown so waiters return. */
   async #awaitExitOrGiveUp(entry: InitEntry | ExecEntry): Promise<void> {
     if (entry.proc.pid > 0 && !entry.proc.exitResult) {
-      if (!(await settlesWithin(entry.reported, this.#timeouts.deleteExitMs))) {
+      if (!(await settlesWithin(entry.proc.wait(), this.#timeouts.deleteExitMs))) {
         this.#deps.logger.warn({ execId: entry.execId }, "no exit observed after delete: reporting 255");
         entry.proc.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
       }
@@ -558,11 +538,11 @@ export class Task {
    * to stopped, Wait returns, and `/tasks/exit` is published.
    */
   async #onExit(entry: InitEntry | ExecEntry, info: ExitInfo): Promise<void> {
-    entry.exitObserved = true;
+    entry.proc.exitObserved();
     const { logger } = this.#deps;
     if (!(await settlesWithin(entry.io.outputDone, this.#timeouts.outputDrainMs)))
       logger.warn({ execId: entry.execId }, "output still open after the exit: reporting the exit");
-    await entry.startGate;
+    await entry.proc.startSettled;
     if (isInit(entry)) await this.#reportExecsFirst();
     // Delete may have given up waiting and reported 255 already: then that stands, and no late exit follows.
     const id = this.#init?.proc.id ?? this.#deps.shimId;
@@ -579,7 +559,6 @@ export class Task {
         exitedAt: timestamp(exit.exitedAt),
       });
     }
-    entry.markReported();
   }
 
   /** The container is gone when its init exits: its execs are killed and their exits reported first. */
@@ -587,12 +566,15 @@ export class Task {
     const bound = this.#timeouts.outputDrainMs + this.#timeouts.deleteExitMs;
     const execs = [...this.#execs.values()].filter((e): e is ExecEntry => e !== "reserved");
     // An exec whose runhcs exec is still in flight has no pid yet: let its start settle first.
-    await settlesWithin(Promise.all(execs.map((e) => e.startGate)), this.#timeouts.startMs);
+    await settlesWithin(Promise.all(execs.map((e) => e.proc.startSettled)), this.#timeouts.startMs);
     const started = execs.filter((e) => e.proc.pid > 0 && !e.proc.exitResult);
     if (started.length === 0) return;
     const init = this.#init;
-    if (init) await Promise.all(started.filter(isAlive).map((e) => this.#signalQuietly(init, e, SIGKILL)));
-    await settlesWithin(Promise.all(started.map((e) => e.reported)), bound);
+    if (init)
+      await Promise.all(
+        started.filter((e) => e.proc.alive).map((e) => this.#signalQuietly(init, e, SIGKILL)),
+      );
+    await settlesWithin(Promise.all(started.map((e) => e.proc.wait())), bound);
   }
 
   // ---- lookups -------------------------------------------------------------------------------------
@@ -629,14 +611,6 @@ export class Task {
   }
 }
 
-function newEntry(execId: string, stdio: StdioConfig, io: ProcessIO): Entry {
-  let markReported = () => {};
-  const reported = new Promise<void>((resolve) => {
-    markReported = resolve;
-  });
-  return { execId, stdio, io, exitObserved: false, startGate: undefined, reported, markReported };
-}
-
 function isInit(entry: InitEntry | ExecEntry): entry is InitEntry {
   return entry.execId === "";
 }
@@ -650,11 +624,6 @@ function target(init: InitEntry, entry: InitEntry | ExecEntry): ContainerProcess
     terminal: entry.stdio.terminal,
     lcow: init.lcow,
   };
-}
-
-/** Started and not yet reaped: its pid still names it, so it may be signalled. */
-function isAlive(entry: InitEntry | ExecEntry): boolean {
-  return entry.proc.pid > 0 && !entry.exitObserved;
 }
 
 /** `runhcs delete --force`: a container runhcs no longer knows is gone already, which is fine. */
