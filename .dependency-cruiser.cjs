@@ -1,7 +1,8 @@
 /**
  * The layering of src/ (README "Layout"), checked by test/unit/ci/layering.test.ts in the test command:
  * ttrpc is a general library; platform and process sit at the bottom (they may use only errdefs and ids);
- * nothing below the service imports it; the shim (the binary) sits on top; no cycles; src never imports test.
+ * nothing below the service imports it; the shim (the binary) sits on top; the binary's `delete` action does
+ * not reach the service; no cycles; src never imports test.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -40,6 +41,15 @@ module.exports = {
       severity: "error",
       from: { path: "^src/", pathNot: "^src/shim/" },
       to: { path: "^src/shim/" },
+    },
+    {
+      name: "delete-action-without-the-service",
+      comment:
+        "the binary's `delete` action (containerd runs it once the server is gone) reaches nothing of the " +
+        "service, not even through other modules: the bundle's file names come from src/bundle/files.ts",
+      severity: "error",
+      from: { path: "^src/shim/delete\\.ts$" },
+      to: { path: "^src/service/", reachable: true },
     },
     {
       name: "no-cycles",

@@ -12,6 +12,12 @@ import { basename, dirname, join } from "node:path";
 
 /** Prefix of our temp files, so a leftover (after a power cut) is recognisable. */
 export const TEMP_PREFIX = ".tmp-";
+const TEMP_NAME = /^\.tmp-(.+)-[0-9a-f]{12}$/;
+
+/** The file name a leftover temp file of {@link writeFileAtomic} was written for, if `name` is one. */
+export function tempTarget(name: string): string | undefined {
+  return TEMP_NAME.exec(name)?.[1];
+}
 
 /**
  * Write `data` to `path` atomically, with permission bits `mode` (applied with chmod, so the umask

@@ -1,9 +1,11 @@
 /**
  * The bundle layer: everything the shim reads from or writes into the bundle directory containerd
- * prepared (config.json layer rewrite, the init process, exec process files). Independent of the
+ * prepared (config.json layer rewrite, the init process, exec process files, the names of the shim's files). Independent of the
  * generated API types: the service converts requests into the plain types used here.
  */
-export { TEMP_PREFIX, writeFileAtomic } from "./atomic-write.js";
+export { TEMP_PREFIX, tempTarget, writeFileAtomic } from "./atomic-write.js";
+export { readCreated, recordCreated } from "./created-files.js";
+export { BUNDLE_FILES, isExecPidFile, isShimFile } from "./files.js";
 export {
   MIN_LAYER_FOLDERS,
   type WriteMountsOptions,

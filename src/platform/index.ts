@@ -14,6 +14,7 @@ export type {
   ContainerProcesses,
   ContainerProcessTarget,
   ContainerSignalOptions,
+  ExecutableLookup,
   ExitInfo,
   Platform,
   ProcessTree,

@@ -3,6 +3,8 @@
  * Importing this module loads nothing native: libc is bound on `ProcessWaiter.init()`.
  */
 
+import { chmod, mkdir } from "node:fs/promises";
+import { posix } from "node:path";
 import { PosixShimAddress } from "./posix-address.js";
 import { PosixContainerProcesses } from "./posix-container-processes.js";
 import { loadLibc } from "./posix-libc.js";
@@ -11,6 +13,7 @@ import { PosixProcessWaiter } from "./posix-waiter.js";
 import { PosixSignals } from "./signals.js";
 import type {
   ContainerProcesses,
+  ExecutableLookup,
   Platform,
   ProcessTree,
   ProcessWaiter,
@@ -18,6 +21,7 @@ import type {
   ShimAddressOptions,
   Signals,
   StreamListener,
+  TaskApiServer,
 } from "./types.js";
 
 /** Subreaper + SIGCHLD waiter; keep ONE per process (it owns the process-wide subreaper flag). */
@@ -50,6 +54,23 @@ export function listenPipe(name: string): StreamListener {
   throw new Error(`cannot listen on ${name}: named pipes exist on Windows only`);
 }
 
+/** The socket directory 0700 before the bind, the socket 0600 after it; an abstract socket has no file. */
+export async function listenTaskApi(listenPath: string, server: TaskApiServer): Promise<void> {
+  const file = !listenPath.startsWith("\0");
+  if (file) await mkdir(posix.dirname(listenPath), { recursive: true, mode: 0o700 });
+  await server.listen(listenPath);
+  if (file) await chmod(listenPath, 0o600);
+}
+
+/** PATH's absolute directories; names as they are. */
+export const executables: ExecutableLookup = {
+  runhcsName: "runhcs",
+  pathDirs: (env) => (env["PATH"] ?? "").split(posix.delimiter).filter((d) => posix.isAbsolute(d)),
+  join: (dir, name) => posix.join(dir, name),
+};
+
+const SIGKILL = 9;
+
 /** All posix concerns. */
 export const posixPlatform: Platform = {
   name: "posix",
@@ -59,4 +80,11 @@ export const posixPlatform: Platform = {
   createContainerProcesses,
   createShimAddress,
   listenPipe,
+  listenTaskApi,
+  openShimLog: (endpoint, ways) => ways.fifo(endpoint),
+  endStrayServer: (ways) => ways.signalByPid(),
+  pickStdio: (ways) => ways.fifos(),
+  requiresLayerFolders: false,
+  killedExitStatus: 128 + SIGKILL,
+  executables,
 };

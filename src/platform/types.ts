@@ -178,8 +178,95 @@ export interface StreamListener {
   unref(): this;
 }
 
-/** Every concern of one platform: `posix.ts` and `windows.ts` both export exactly this shape. */
-export interface Platform {
+/** What {@link ShimHosting.listenTaskApi} needs of a ttrpc server (src/ttrpc's `Server` has this shape). */
+export interface TaskApiServer {
+  /** Binds a unix socket at `path`, replacing a stale socket file nobody answers on. */
+  listen(path: string): Promise<void>;
+  /** Serves the connections of a listener that listens already. */
+  serve(listener: StreamListener): void;
+}
+
+/** The ways the shim's log reaches containerd; {@link ShimHosting.openShimLog} takes the one of this OS. */
+export interface ShimLogWays<T> {
+  /** posix: the `log` FIFO containerd created in the bundle, which the shim opens for writing. */
+  fifo(path: string): T;
+  /** Windows: a pipe the shim serves (listening already) and containerd dials. */
+  pipeServer(listener: StreamListener): T;
+}
+
+/**
+ * The ways the `delete` action ends a server of the task that outlived containerd's connection;
+ * {@link ShimHosting.endStrayServer} takes the one of this OS.
+ */
+export interface StrayServerWays<T> {
+  /**
+   * Windows: there is no /proc to tell a pid's command line, but the pipe name is unique to (namespace, id),
+   * so whatever still answers on it is this task's server: ask it to shut down over the Task API.
+   */
+  askToShutDown(): T;
+  /**
+   * posix: signal the pid of `shim.pid` once its command line shows it serves the address (a reused pid is
+   * never signalled); with no such server, remove the socket file if nobody answers on it.
+   */
+  signalByPid(): T;
+}
+
+/** The shim binary's own endpoints: where its server listens and logs, and how a stray one is ended. */
+export interface ShimHosting {
+  /**
+   * Listens for the Task API on `listenPath` so that only containerd's side can connect. posix: creates the
+   * socket directory (0700, as containerd's `NewSocket`), binds the socket, makes it 0600 (as containerd's
+   * shims do); an abstract socket has neither. Windows: a pipe only SYSTEM and Administrators may open
+   * ({@link Platform.listenPipe}), not `net.Server`'s default ACL.
+   */
+  listenTaskApi(listenPath: string, server: TaskApiServer): Promise<void>;
+  /** Opens the log `endpoint` ({@link ShimAddress.logEndpoint}) in this OS's way. */
+  openShimLog<T>(endpoint: string, ways: ShimLogWays<T>): T;
+  /** Runs this OS's way of ending a stray server. */
+  endStrayServer<T>(ways: StrayServerWays<T>): T;
+}
+
+/** The ways containerd hands a task's stdio to the shim; {@link Platform.pickStdio} takes the one of this OS. */
+export interface StdioWays<T> {
+  /** posix: FIFOs containerd created and opened its ends of (or files); the shim opens the other ends. */
+  fifos(): T;
+  /** Windows: named pipes containerd's side serves; the shim dials them. */
+  namedPipes(): T;
+}
+
+/** What the container runtime of this OS asks of the shim and tells it. */
+export interface ContainerConventions {
+  /**
+   * Create needs the container's layer folders (from the rootfs mounts or `config.json`): runhcs cannot
+   * create a container without them. posix (the simulator) runs containers without layers.
+   */
+  readonly requiresLayerFolders: boolean;
+  /**
+   * The exit status the `delete` action reports for an init process it had to kill. posix: 128 + SIGKILL,
+   * as containerd's runc shim reports. Windows: {@link UNKNOWN_EXIT_CODE}: ending the runhcs helper tells
+   * nothing of how the container's process ended.
+   */
+  readonly killedExitStatus: number;
+}
+
+/** How this OS names and finds executables (go-runhcs `getCommandPath`). */
+export interface ExecutableLookup {
+  /** runhcs's file name: `runhcs.exe` on Windows; elsewhere the simulator's `runhcs`. */
+  readonly runhcsName: string;
+  /**
+   * The absolute directories of PATH in `env`, in order; relative ones (the current directory) are left
+   * out. Windows: the variable's name in any case (`Path` is common), `;`-separated.
+   */
+  pathDirs(env: NodeJS.ProcessEnv): string[];
+  /** `name` in `dir`, joined as this OS's paths are. */
+  join(dir: string, name: string): string;
+}
+
+/**
+ * Every concern of one platform: `posix.ts` and `windows.ts` both export exactly this shape. `name` is for
+ * tests and diagnostics; code outside src/platform never branches on it (test/unit/ci/platform-seam.test.ts).
+ */
+export interface Platform extends ShimHosting, ContainerConventions {
   readonly name: "posix" | "windows";
   createProcessWaiter(): ProcessWaiter;
   createProcessTree(): ProcessTree;
@@ -192,4 +279,7 @@ export interface Platform {
    * synchronously; throws when the pipe exists already. posix has no named pipes and throws.
    */
   listenPipe(name: string): StreamListener;
+  /** Runs this OS's way of relaying a task's stdio. */
+  pickStdio<T>(ways: StdioWays<T>): T;
+  readonly executables: ExecutableLookup;
 }

@@ -5,16 +5,19 @@
  * first `descendants()` call.
  */
 
+import { win32 } from "node:path";
 import { WindowsSignals } from "./signals.js";
-import type {
-  ContainerProcesses,
-  Platform,
-  ProcessTree,
-  ProcessWaiter,
-  ShimAddress,
-  ShimAddressOptions,
-  Signals,
-  StreamListener,
+import {
+  type ContainerProcesses,
+  type ExecutableLookup,
+  type Platform,
+  type ProcessTree,
+  type ProcessWaiter,
+  type ShimAddress,
+  type ShimAddressOptions,
+  type Signals,
+  type StreamListener,
+  UNKNOWN_EXIT_CODE,
 } from "./types.js";
 import { WindowsShimAddress } from "./windows-address.js";
 import { WindowsContainerProcesses } from "./windows-container-processes.js";
@@ -70,6 +73,17 @@ export function listenPipe(name: string): StreamListener {
   return new SecurePipeServer(name, SHIM_PIPE_SDDL, { api: loadPipeApi, kernel32: loadKernel32 });
 }
 
+/** `Path` in any case of its name, `;`-separated; drive or UNC directories only. */
+export const executables: ExecutableLookup = {
+  runhcsName: "runhcs.exe",
+  pathDirs: (env) => {
+    const key = Object.keys(env).find((k) => k.toUpperCase() === "PATH");
+    const value = key === undefined ? "" : (env[key] ?? "");
+    return value.split(win32.delimiter).filter((d) => win32.isAbsolute(d));
+  },
+  join: (dir, name) => win32.join(dir, name),
+};
+
 /** All Windows concerns. */
 export const windowsPlatform: Platform = {
   name: "windows",
@@ -79,4 +93,11 @@ export const windowsPlatform: Platform = {
   createContainerProcesses,
   createShimAddress,
   listenPipe,
+  listenTaskApi: async (listenPath, server) => server.serve(listenPipe(listenPath)),
+  openShimLog: (endpoint, ways) => ways.pipeServer(listenPipe(endpoint)),
+  endStrayServer: (ways) => ways.askToShutDown(),
+  pickStdio: (ways) => ways.namedPipes(),
+  requiresLayerFolders: true,
+  killedExitStatus: UNKNOWN_EXIT_CODE,
+  executables,
 };

@@ -8,23 +8,18 @@
  * runhcs only exists on Windows (`runhcs.exe`); elsewhere a simulator named `runhcs` stands in.
  */
 import { statSync } from "node:fs";
-import { posix, win32 } from "node:path";
-import { platform as currentPlatform, type Platform } from "../platform/index.js";
+import { type ExecutableLookup, platform } from "../platform/index.js";
 
 /** Environment variable that overrides the binary (absolute path or a name looked up on PATH). */
 export const RUNHCS_BINARY_ENV = "RUNHCS_BINARY";
-
-/** The executable name for a platform: `runhcs.exe` on Windows, `runhcs` elsewhere. */
-export function defaultBinaryName(platform: Platform["name"] = currentPlatform.name): string {
-  return platform === "windows" ? "runhcs.exe" : "runhcs";
-}
 
 /** Inputs of {@link resolveBinary}; each defaults to the current process's value. */
 export interface ResolveBinaryOptions {
   /** Explicit binary from the caller (constructor option); wins over everything. */
   binary?: string | undefined;
   env?: NodeJS.ProcessEnv;
-  platform?: Platform["name"];
+  /** How the OS names and finds executables (tests give the other platform's). */
+  executables?: ExecutableLookup;
   /** Searched after PATH: the directory of the shim's own executable. */
   besideDir?: string | undefined;
   /** Whether a path is a regular file (tests substitute it). */
@@ -40,24 +35,15 @@ export function resolveBinary(opts: ResolveBinaryOptions = {}): string {
   const env = opts.env ?? process.env;
   const fromEnv = env[RUNHCS_BINARY_ENV];
   if (fromEnv) return fromEnv;
-  const platform = opts.platform ?? currentPlatform.name;
-  const name = defaultBinaryName(platform);
-  const path = platform === "windows" ? win32 : posix;
+  const exes = opts.executables ?? platform.executables;
   const isFile = opts.isFile ?? regularFile;
-  const dirs = (pathVariable(env, platform) ?? "").split(path.delimiter).filter((d) => path.isAbsolute(d));
+  const dirs = exes.pathDirs(env);
   if (opts.besideDir) dirs.push(opts.besideDir);
   for (const dir of dirs) {
-    const candidate = path.join(dir, name);
+    const candidate = exes.join(dir, exes.runhcsName);
     if (isFile(candidate)) return candidate;
   }
-  return name;
-}
-
-/** PATH; on Windows the variable's name is case-insensitive (`Path` is common). */
-function pathVariable(env: NodeJS.ProcessEnv, platform: Platform["name"]): string | undefined {
-  if (platform !== "windows") return env["PATH"];
-  const key = Object.keys(env).find((k) => k.toUpperCase() === "PATH");
-  return key === undefined ? undefined : env[key];
+  return exes.runhcsName;
 }
 
 function regularFile(path: string): boolean {

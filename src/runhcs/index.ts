@@ -1,6 +1,6 @@
 /** The runhcs CLI client: one module per subcommand, one shared {@link Runhcs.run}. */
 export { absolutePath, isNamedPipe, logPath, PIPE_PREFIX } from "./args.js";
-export { defaultBinaryName, RUNHCS_BINARY_ENV, resolveBinary } from "./binary.js";
+export { RUNHCS_BINARY_ENV, resolveBinary } from "./binary.js";
 export { type CreateOptions, createArgs } from "./create.js";
 export { type DeleteOptions, deleteArgs } from "./delete.js";
 export {
@@ -33,8 +33,8 @@ export {
   type AttachedExecOptions,
   type CallOptions,
   DEFAULT_TIMEOUT_MS,
-  RUNHCS_TIMEOUT_ENV,
   type IoCallOptions,
+  RUNHCS_TIMEOUT_ENV,
   Runhcs,
   type RunhcsOptions,
 } from "./runhcs.js";

@@ -2,10 +2,12 @@
  * What Create and Exec check of the bundle before they write in it: the bundle is the shim's own (so
  * runhcs, which runs with the bundle as its working directory, and the shim agree on every path), and the
  * files the shim will later remove are not there yet (so every file it removes is one its own operation
- * created: the shim never removes a file it did not create).
+ * created: the shim never removes a file it did not create). The files it takes are recorded as the
+ * shim's before they are created, for the `delete` action (`bundle/created-files.ts`).
  */
 import { lstat, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
+import { recordCreated } from "../bundle/index.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../errdefs.js";
 
 /**
@@ -42,15 +44,26 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Throws FailedPrecondition when one of `names` already exists in `bundle`: another task's (or someone
- * else's) file that the operation would overwrite and later remove.
+ * Takes the files an operation is about to create in `bundle`: FailedPrecondition when one of `names`
+ * exists already (another task's or someone else's file that the operation would overwrite and later
+ * remove); of `ifAbsent` (files runhcs writes to whether they exist or not: its logs) those that exist
+ * are left to their owner. What is taken is recorded as the shim's before the operation creates it.
+ * Returns the `ifAbsent` names taken.
  */
-export async function refuseExisting(bundle: string, names: readonly string[], what: string): Promise<void> {
-  const found = await Promise.all(names.map((n) => exists(join(bundle, n))));
+export async function claimFiles(
+  bundle: string,
+  what: string,
+  names: readonly string[],
+  ifAbsent: readonly string[] = [],
+): Promise<string[]> {
+  const found = await Promise.all([...names, ...ifAbsent].map((n) => exists(join(bundle, n))));
   const taken = names.filter((_, i) => found[i]);
   if (taken.length > 0) {
     throw new FailedPreconditionError(
       `${what}: the bundle already holds ${taken.join(", ")}, which this shim did not create`,
     );
   }
+  const absent = ifAbsent.filter((_, i) => !found[names.length + i]);
+  await recordCreated(bundle, [...names, ...absent]);
+  return absent;
 }

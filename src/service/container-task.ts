@@ -3,6 +3,7 @@
  * this container (the registry routes the requests by id); the lifecycles, exit reporting and queries
  * are their own modules, and each process's phase is its state machine's (`src/process`).
  */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { FailedPreconditionError, NotFoundError } from "../errdefs.js";
 import { validateContainerSignal } from "../platform/container-signals.js";
 import { type ExitResult, UNKNOWN_EXIT_STATUS } from "../process/types.js";
@@ -14,7 +15,7 @@ import { createInit } from "./init-lifecycle.js";
 import type { InitMember, Member, TaskContext } from "./members.js";
 import { QueryLimiter } from "./query-limiter.js";
 import { runhcsFailure } from "./runhcs-errors.js";
-import { type CreateConfig, DEFAULT_TIMEOUTS, type ExecConfig, type ProcessView, timestamp } from "./task.js";
+import { type CreateConfig, DEFAULT_TIMEOUTS, type ExecConfig, type ProcessView } from "./task.js";
 import { pids, view } from "./task-queries.js";
 
 export class Task {
@@ -95,7 +96,7 @@ export class Task {
       id: execId || this.id,
       pid: v.pid,
       exitStatus: exit.exitStatus,
-      exitedAt: timestamp(exit.exitedAt),
+      exitedAt: timestampFromDate(exit.exitedAt),
     });
     return { ...v, exit };
   }

@@ -5,7 +5,7 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeProcessSpec } from "../bundle/index.js";
+import { BUNDLE_FILES, writeProcessSpec } from "../bundle/index.js";
 import {
   AlreadyExistsError,
   FailedPreconditionError,
@@ -16,13 +16,13 @@ import { isSafeId } from "../ids.js";
 import type { ExitInfo } from "../platform/types.js";
 import { ExecProcess } from "../process/exec.js";
 import { type ExecOps, UNKNOWN_EXIT_STATUS } from "../process/types.js";
-import { refuseExisting } from "./bundle-guard.js";
+import { claimFiles } from "./bundle-guard.js";
 import type { ExecTable } from "./exec-table.js";
 import { awaitExitOrGiveUp, watchExit } from "./exit-reporter.js";
 import type { InitMember, Member, TaskContext } from "./members.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 import { target } from "./signalling.js";
-import { BUNDLE_FILES, type ExecConfig } from "./task.js";
+import type { ExecConfig } from "./task.js";
 
 /** Adds an exec (created, not started) to the task of `init`. */
 export async function addExec(
@@ -39,7 +39,8 @@ export async function addExec(
   execs.reserve(execId);
   const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
   const files = [BUNDLE_FILES.execSpec(execId), BUNDLE_FILES.execPid(execId)];
-  await refuseExisting(init.bundle, files, `exec ${execId}`).catch((err: unknown) => {
+  const logs = init.options.debug ? [BUNDLE_FILES.execShimLog(execId)] : [];
+  await claimFiles(init.bundle, `exec ${execId}`, files, logs).catch((err: unknown) => {
     execs.unreserve(execId);
     throw err;
   });

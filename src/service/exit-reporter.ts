@@ -4,12 +4,12 @@
  * its start event, and for the init after its execs' exits (they die with the container); then the exit is
  * recorded (Wait returns, State shows it) and `/tasks/exit` is published.
  */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ExitInfo } from "../platform/types.js";
 import { UNKNOWN_EXIT_STATUS } from "../process/types.js";
 import type { ExecTable } from "./exec-table.js";
 import type { InitMember, Member, TaskContext } from "./members.js";
 import { signalQuietly } from "./signalling.js";
-import { timestamp } from "./task.js";
 
 const SIGKILL = 9;
 
@@ -53,7 +53,7 @@ export async function reportExit(
     id: execId || ctx.id,
     pid: proc.pid,
     exitStatus: exit.exitStatus,
-    exitedAt: timestamp(exit.exitedAt),
+    exitedAt: timestampFromDate(exit.exitedAt),
   });
 }
 

@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
-import { writeMountsToConfig } from "../bundle/index.js";
+import { BUNDLE_FILES, writeMountsToConfig } from "../bundle/index.js";
 import { DeadlineExceededError } from "../errdefs.js";
 import { InitProcess } from "../process/init.js";
 import { type InitOps, UNKNOWN_EXIT_STATUS } from "../process/types.js";
@@ -17,7 +17,7 @@ import {
   isNotFound,
   readPidFile,
 } from "../runhcs/index.js";
-import { exists, refuseExisting } from "./bundle-guard.js";
+import { claimFiles } from "./bundle-guard.js";
 import type { RunhcsClient } from "./deps.js";
 import type { ExecTable } from "./exec-table.js";
 import {
@@ -30,7 +30,7 @@ import {
 import type { InitMember, TaskContext } from "./members.js";
 import { runhcsFailure } from "./runhcs-errors.js";
 import { killAll } from "./signalling.js";
-import { BUNDLE_FILES, type CreateConfig, RUNHCS_OWNER } from "./task.js";
+import { type CreateConfig, RUNHCS_OWNER } from "./task.js";
 
 /** The `runhcs delete --force` that cleans up after a failed or cancelled create. */
 const CREATE_CLEANUP_TIMEOUT_MS = 60_000;
@@ -42,9 +42,11 @@ const START_POLL_MAX_MS = 100;
 export async function createInit(ctx: TaskContext, cfg: CreateConfig, execs: ExecTable): Promise<InitMember> {
   const { id, deps } = ctx;
   const { bundle, options } = cfg;
-  // Files removed on delete (or a failed create) must be this create's.
-  await refuseExisting(bundle, [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot], `create task ${id}`);
-  const ownLog = !options.debug && !(await exists(join(bundle, BUNDLE_FILES.runhcsLog)));
+  // Files removed on delete (or a failed create) must be this create's; a runhcs.log found here is kept.
+  const logs = [BUNDLE_FILES.runhcsLog, ...(options.debug ? [BUNDLE_FILES.shimLog, BUNDLE_FILES.vmLog] : [])];
+  const required = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
+  const ownLogs = await claimFiles(bundle, `create task ${id}`, required, logs);
+  const ownLog = !options.debug && ownLogs.includes(BUNDLE_FILES.runhcsLog);
   const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
     requireLayerFolders: deps.requireLayerFolders,
   });

@@ -1,14 +1,14 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { type Any, AnySchema } from "@bufbuild/protobuf/wkt";
+import { type Any, AnySchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, NotImplementedError } from "../errdefs.js";
 import { type Options, OptionsSchema, ProcessDetailsSchema } from "../gen/containerd/runhcs/v1/runhcs_pb.js";
 import { Task as TaskServiceDesc } from "../gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../gen/containerd/types/task/task_pb.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessStatus } from "../process/types.js";
-import { type CallContext, registerService, type Server } from "../ttrpc/index.js";
+import { type CallContext, registerService, type Server, type ServiceImpl } from "../ttrpc/index.js";
 import { VERSION } from "../version.js";
-import { DEFAULT_CREATE_TIMEOUT_MS, type RuntimeOptions, timestamp } from "./task.js";
+import { DEFAULT_CREATE_TIMEOUT_MS, type RuntimeOptions } from "./task.js";
 import type { TaskRegistry } from "./task-registry.js";
 
 /** containerd 2.x drives the same service, with the same messages, under this name. */
@@ -44,8 +44,9 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
     const { $typeName: _, ...plain } = fields as { $typeName?: string };
     shim.logger.debug({ method: ctx.method, ns: ctx.metadata.get(NAMESPACE_KEY), ...plain }, "task api");
   };
-  const impl = {
-    state(req: { id: string; execId: string }, ctx: CallContext) {
+  // Typed from the generated descriptor: a Task RPC without its method here does not compile.
+  const impl: ServiceImpl<typeof TaskServiceDesc> = {
+    state(req, ctx) {
       log(ctx, req);
       const v = task.state(req.id, req.execId);
       return {
@@ -58,23 +59,10 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
         stderr: v.stdio.stderr,
         terminal: v.stdio.terminal,
         exitStatus: v.exit?.exitStatus ?? 0,
-        ...(v.exit ? { exitedAt: timestamp(v.exit.exitedAt) } : {}),
+        ...(v.exit ? { exitedAt: timestampFromDate(v.exit.exitedAt) } : {}),
       };
     },
-    async create(
-      req: {
-        id: string;
-        bundle: string;
-        rootfs: Array<{ type: string; source: string; target: string; options: string[] }>;
-        terminal: boolean;
-        stdin: string;
-        stdout: string;
-        stderr: string;
-        checkpoint: string;
-        options?: Any | undefined;
-      },
-      ctx: CallContext,
-    ) {
+    async create(req, ctx) {
       log(ctx, { id: req.id, bundle: req.bundle });
       if (req.checkpoint) throw new NotImplementedError("create from a checkpoint");
       const pid = await task.create({
@@ -92,20 +80,20 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
       });
       return { pid };
     },
-    async start(req: { id: string; execId: string }, ctx: CallContext) {
+    async start(req, ctx) {
       log(ctx, req);
       return { pid: await task.start(req.id, req.execId) };
     },
-    async delete(req: { id: string; execId: string }, ctx: CallContext) {
+    async delete(req, ctx) {
       log(ctx, req);
       const v = await task.delete(req.id, req.execId);
       return {
         pid: v.pid,
         exitStatus: v.exit?.exitStatus ?? 0,
-        ...(v.exit ? { exitedAt: timestamp(v.exit.exitedAt) } : {}),
+        ...(v.exit ? { exitedAt: timestampFromDate(v.exit.exitedAt) } : {}),
       };
     },
-    async pids(req: { id: string }, ctx: CallContext) {
+    async pids(req, ctx) {
       log(ctx, req);
       const processes = (await task.pids(req.id, ctx.signal)).map(({ pid, execId }) => ({
         pid,
@@ -113,12 +101,12 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
       }));
       return { processes };
     },
-    async pause(req: { id: string }, ctx: CallContext) {
+    async pause(req, ctx) {
       log(ctx, req);
       await task.pause(req.id);
       return {};
     },
-    async resume(req: { id: string }, ctx: CallContext) {
+    async resume(req, ctx) {
       log(ctx, req);
       await task.resume(req.id);
       return {};
@@ -126,23 +114,12 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
     checkpoint(): never {
       throw new NotImplementedError("checkpoint: runhcs cannot checkpoint containers");
     },
-    async kill(req: { id: string; execId: string; signal: number; all: boolean }, ctx: CallContext) {
+    async kill(req, ctx) {
       log(ctx, req);
       await task.kill(req.id, req.execId, req.signal, req.all);
       return {};
     },
-    async exec(
-      req: {
-        id: string;
-        execId: string;
-        terminal: boolean;
-        stdin: string;
-        stdout: string;
-        stderr: string;
-        spec?: Any | undefined;
-      },
-      ctx: CallContext,
-    ) {
+    async exec(req, ctx) {
       log(ctx, { id: req.id, execId: req.execId });
       if (!req.spec?.value.length) throw new InvalidArgumentError(`exec ${req.execId}: no process spec`);
       await task.exec(req.id, {
@@ -152,12 +129,12 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
       });
       return {};
     },
-    async resizePty(req: { id: string; execId: string; width: number; height: number }, ctx: CallContext) {
+    async resizePty(req, ctx) {
       log(ctx, req);
       await task.resizePty(req.id, req.execId, req.width, req.height);
       return {};
     },
-    closeIO(req: { id: string; execId: string; stdin: boolean }, ctx: CallContext) {
+    closeIO(req, ctx) {
       log(ctx, req);
       task.closeIO(req.id, req.execId, req.stdin);
       return {};
@@ -165,19 +142,19 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
     update(): never {
       throw new NotImplementedError("update: runhcs has no command to change a container's resources");
     },
-    async wait(req: { id: string; execId: string }, ctx: CallContext) {
+    async wait(req, ctx) {
       log(ctx, req);
       const exit = await task.wait(req.id, req.execId, ctx.signal);
-      return { exitStatus: exit.exitStatus, exitedAt: timestamp(exit.exitedAt) };
+      return { exitStatus: exit.exitStatus, exitedAt: timestampFromDate(exit.exitedAt) };
     },
     stats(): never {
       throw new NotImplementedError("stats: runhcs has no statistics command");
     },
-    connect(req: { id: string }, ctx: CallContext) {
+    connect(req, ctx) {
       log(ctx, req);
       return { shimPid: process.pid, taskPid: task.pidOf(req.id), version: VERSION };
     },
-    shutdown(req: { id: string; now: boolean }, ctx: CallContext) {
+    shutdown(req, ctx) {
       log(ctx, req);
       if (task.shutdown(req.id, req.now)) setImmediate(() => shim.shutdown());
       return {};

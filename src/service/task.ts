@@ -1,7 +1,7 @@
 /**
- * The vocabulary of a task: what Create and Exec are given, what State and Delete report, the files the
- * shim creates in the bundle, and the bounds of the task's operations. The task itself is
- * `container-task.ts`; the server holding the tasks is `task-registry.ts`.
+ * The vocabulary of a task: what Create and Exec are given, what State and Delete report, and the bounds
+ * of the task's operations. The task itself is `container-task.ts`; the server holding the tasks is
+ * `task-registry.ts`; the names of the files it creates in the bundle are `bundle/files.ts`.
  */
 import type { RootfsMount } from "../bundle/index.js";
 import type { ExitResult, ProcessStatus } from "../process/types.js";
@@ -9,19 +9,6 @@ import type { StdioConfig, TaskTimeouts } from "./deps.js";
 
 /** The HCS owner runhcs records for containers this shim creates (as containerd's runhcs shim). */
 export const RUNHCS_OWNER = "containerd-runhcs-shim-v1";
-/** Files the shim creates in the bundle (removed on delete; `src/shim/delete.ts` removes them too). */
-export const BUNDLE_FILES = {
-  initPid: "runhcs-pidfile.pid",
-  runhcsLog: "runhcs.log",
-  shimLog: "runhcs-shim.log",
-  vmLog: "runhcs-vm-shim.log",
-  execSpec: (execId: string) => `exec-${execId}-process.json`,
-  execPid: (execId: string) => `runhcs-exec-${execId}-pidfile.pid`,
-  execShimLog: (execId: string) => `runhcs-shim-exec-${execId}.log`,
-  /** The `--root` the task was created with, for the `delete` action when the server is gone. */
-  runhcsRoot: "runhcs-root",
-} as const;
-
 export const DEFAULT_TIMEOUTS: TaskTimeouts = { startMs: 30_000, outputDrainMs: 5_000, deleteExitMs: 5_000 };
 /** `runhcs create` unless the runtime options say otherwise: a utility VM may boot for minutes. */
 export const DEFAULT_CREATE_TIMEOUT_MS = 10 * 60_000;
@@ -58,11 +45,4 @@ export interface ProcessView {
   status: ProcessStatus;
   stdio: StdioConfig;
   exit: ExitResult | undefined;
-}
-
-/** protobuf Timestamp fields of a date. */
-export function timestamp(d: Date): { seconds: bigint; nanos: number } {
-  const ms = d.getTime();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }

@@ -10,31 +10,37 @@
  * the process lives on), it gets SIGTERM and exits cleanly; otherwise its socket file, if nobody answers
  * on it any more, is removed.
  *
- * Exit status reported: 137 (128 + SIGKILL, as containerd's runc shim reports) when we had to kill the
- * init process on posix; otherwise 255, the "unknown" status containerd and hcsshim use (we cannot know
- * how a process we did not see exit ended). `exited_at` is now, `pid` the init pid when its file remains.
+ * Which files are the shim's is not guessed from their names: `start`, Create and Exec record every file
+ * they create, once they own the path (`bundle/created-files.ts`), and only recorded files are read (pid
+ * files, `address`, `runhcs-root`) or removed, with the leftover temp files of their atomic writes. A file
+ * with a shim name that was in the bundle before (Create refused it, or it was never the shim's) is left
+ * alone, and so is the process it names.
+ *
+ * Exit status reported: the platform's `killedExitStatus` when we had to kill the init process (posix:
+ * 137, 128 + SIGKILL, as containerd's runc shim reports); otherwise 255, the "unknown" status containerd and
+ * hcsshim use (we cannot know how a process we did not see exit ended). `exited_at` is now, `pid` the init
+ * pid when its file remains.
  */
 
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { tempTarget } from "../bundle/atomic-write.js";
+import { readCreated } from "../bundle/created-files.js";
+import { BUNDLE_FILES, isExecPidFile } from "../bundle/files.js";
 import { DeleteResponseSchema, Task as TaskV2 } from "../gen/containerd/task/v2/shim_pb.js";
 import { isSafeId, platform, UNKNOWN_EXIT_CODE } from "../platform/index.js";
 import { isNotFound, parsePid, Runhcs } from "../runhcs/index.js";
-import { BUNDLE_FILES } from "../service/task.js";
 import { Client, Code, createClient, StatusError } from "../ttrpc/index.js";
 import type { ShimFlags } from "./flags.js";
 import { accepts } from "./probe.js";
 import { errorText } from "./ready.js";
 import { selfDir } from "./self.js";
 import { removeStaleSocket } from "./stale-socket.js";
-import { START_FILES } from "./start.js";
 
 const SIGKILL = 9;
 const SIGTERM = 15;
-/** 128 + SIGKILL: how a process we killed ended, on posix. */
-export const KILLED_EXIT_STATUS = 128 + SIGKILL;
 
 /** What delete did (also what it prints, as a DeleteResponse). */
 export interface DeleteResult {
@@ -58,9 +64,11 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
   const bundle = flags.bundle || process.cwd();
   if (!isSafeId(flags.id)) throw new Error(`delete: invalid id ${JSON.stringify(flags.id)}`);
 
+  const created = await readCreated(bundle);
+  const ours = (name: string) => (created.has(name) ? join(bundle, name) : undefined);
   try {
     // The --root the task was created with (the server wrote it): runhcs keeps its state under it.
-    const root = (await readFile(join(bundle, BUNDLE_FILES.runhcsRoot), "utf8").catch(() => "")).trim();
+    const root = await readText(ours(BUNDLE_FILES.runhcsRoot));
     const runhcs =
       opts.runhcs ?? new Runhcs({ cwd: bundle, besideDir: selfDir(), ...(root ? { root } : {}) });
     await runhcs.delete(flags.id, { force: true });
@@ -71,9 +79,9 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
   const names = await readdir(bundle).catch(() => [] as string[]);
   const signals = platform.createSignals();
   const tree = platform.createProcessTree();
-  const initPid = await helperPid(join(bundle, BUNDLE_FILES.initPid), tree, warn);
+  const initPid = await helperPid(ours(BUNDLE_FILES.initPid), tree, warn);
   const execPids = await Promise.all(
-    names.filter(isExecPidFile).map((n) => helperPid(join(bundle, n), tree, warn)),
+    [...created].filter(isExecPidFile).map((n) => helperPid(ours(n), tree, warn)),
   );
   let killedInit = false;
   for (const pid of [...execPids, initPid]) {
@@ -84,28 +92,33 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
     if (pid === initPid && (killed || below.length > 0)) killedInit = true;
   }
 
-  const address = (await readFile(join(bundle, START_FILES.address), "utf8").catch(() => "")).trim();
-  const shimPid = await readPid(join(bundle, START_FILES.pid));
-  if (platform.name === "windows") {
-    // No /proc to check a pid's command line; but the pipe name is unique to (namespace, id), so
-    // whatever still answers on it is this task's server: ask it to stop (it flushes events and log).
-    if (address) await shutdownServer(address, flags.id, warn);
-  } else if (shimPid && address && (await isServerOf(shimPid, address))) {
-    // containerd gave up on a server that still runs: let it go (it closes its socket itself).
-    signals.kill(shimPid, SIGTERM);
-  } else if (address) {
-    await removeStaleSocket(platform.createShimAddress().toListenPath(address));
-  }
+  const address = await readText(ours(BUNDLE_FILES.address));
+  const shimPid = parsePid(await readText(ours(BUNDLE_FILES.shimPid)));
+  await platform.endStrayServer({
+    // It stops after answering, flushing its events and log.
+    askToShutDown: async () => {
+      if (address) await shutdownServer(address, flags.id, warn);
+    },
+    signalByPid: async () => {
+      // containerd gave up on a server that still runs: let it go (it closes its socket itself).
+      if (shimPid && address && (await isServerOf(shimPid, address))) signals.kill(shimPid, SIGTERM);
+      else if (address) await removeStaleSocket(platform.createShimAddress().toListenPath(address));
+    },
+  });
 
-  const removed = names.filter(isShimFile);
-  await Promise.all(
-    removed.map((n) =>
-      rm(join(bundle, n), { force: true }).catch((err: unknown) => warn(`remove ${n}: ${errorText(err)}`)),
-    ),
-  );
+  const isOurs = (n: string) => created.has(n) || created.has(tempTarget(n) ?? "");
+  const removed = names.filter((n) => isOurs(n) && n !== BUNDLE_FILES.created);
+  const remove = (n: string) =>
+    rm(join(bundle, n), { force: true }).catch((err: unknown) => warn(`remove ${n}: ${errorText(err)}`));
+  await Promise.all(removed.map(remove));
+  // The record goes last: a delete run again after a failure above still knows what is the shim's.
+  if (created.has(BUNDLE_FILES.created)) {
+    await remove(BUNDLE_FILES.created);
+    removed.push(BUNDLE_FILES.created);
+  }
   return {
     pid: initPid ?? 0,
-    exitStatus: killedInit && platform.name === "posix" ? KILLED_EXIT_STATUS : UNKNOWN_EXIT_CODE,
+    exitStatus: killedInit ? platform.killedExitStatus : UNKNOWN_EXIT_CODE,
     exitedAt: new Date(),
     removed,
   };
@@ -156,9 +169,9 @@ async function isServerOf(pid: number, address: string): Promise<boolean> {
   return cmdline.split("\0").some((arg, i, all) => arg === "-socket" && all[i + 1] === address);
 }
 
-async function readPid(path: string): Promise<number | undefined> {
-  const text = await readFile(path, "utf8").catch(() => undefined);
-  return text === undefined ? undefined : parsePid(text);
+/** The trimmed text of a file; "" when there is no path (not the shim's) or no file. */
+async function readText(path: string | undefined): Promise<string> {
+  return path === undefined ? "" : (await readFile(path, "utf8").catch(() => "")).trim();
 }
 
 /** A process counts as started before its pid file was written within this much (btime has 1 s steps). */
@@ -169,12 +182,12 @@ const PID_FILE_SLACK_MS = 2_000;
  * started after the file was written reused the pid (the shim died long ago) and must not be killed.
  */
 async function helperPid(
-  path: string,
+  path: string | undefined,
   tree: { startedAt(pid: number): Promise<Date | undefined> },
   warn: (m: string) => void,
 ): Promise<number | undefined> {
-  const pid = await readPid(path);
-  if (!pid) return undefined;
+  const pid = parsePid(await readText(path));
+  if (!pid || path === undefined) return undefined;
   const [written, started] = await Promise.all([
     stat(path).then(
       (st) => st.mtimeMs,
@@ -188,29 +201,4 @@ async function helperPid(
     return undefined;
   }
   return pid;
-}
-
-const EXEC_PID = /^runhcs-exec-(.+)-pidfile\.pid$/;
-const EXEC_SPEC = /^exec-(.+)-process\.json$/;
-const EXEC_SHIM_LOG = /^runhcs-shim-exec-(.+)\.log$/;
-/** Temp files of `writeFileAtomic` for our own files (`.tmp-address-<hex>`...). */
-const OUR_TEMP = /^\.tmp-(address|shim\.pid)-[0-9a-f]+$/;
-
-function isExecPidFile(name: string): boolean {
-  return EXEC_PID.test(name);
-}
-
-/** Files the shim (start, serve, the task) creates in the bundle, and nothing else. */
-export function isShimFile(name: string): boolean {
-  const fixed: string[] = [
-    BUNDLE_FILES.initPid,
-    BUNDLE_FILES.runhcsLog,
-    BUNDLE_FILES.shimLog,
-    BUNDLE_FILES.vmLog,
-    BUNDLE_FILES.runhcsRoot,
-    START_FILES.pid,
-    START_FILES.address,
-  ];
-  if (fixed.includes(name)) return true;
-  return [EXEC_PID, EXEC_SPEC, EXEC_SHIM_LOG, OUR_TEMP].some((re) => re.test(name));
 }

@@ -8,8 +8,6 @@
  * server keeps listening for containerd to reconnect.
  */
 
-import { chmod, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import { GrpcPublishSink } from "../events/grpc-sink.js";
 import { EventPublisher } from "../events/publisher.js";
 import { type EventSink, PublishBinarySink, TtrpcForwardSink } from "../events/sink.js";
@@ -71,7 +69,7 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
           onRelayError: (role, err) => logger.debug({ role, err }, "stdio relay error"),
         }),
       runhcs: (opts) => new Runhcs({ ...opts, besideDir: selfDir() }),
-      requireLayerFolders: platform.name === "windows",
+      requireLayerFolders: platform.requiresLayerFolders,
     };
     const task = new TaskRegistry(deps);
     const stopped = new Promise<void>((resolve) => {
@@ -80,12 +78,8 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => resolve());
     });
     process.on("SIGHUP", () => logger.debug("SIGHUP ignored"));
-    const listenPath = addresses.toListenPath(flags.socket);
-    await makeSocketDir(listenPath);
-    // Windows: a pipe only SYSTEM and Administrators may open (not `net.Server`'s default ACL).
-    if (platform.name === "windows") server.serve(platform.listenPipe(listenPath));
-    else await server.listen(flags.socket);
-    await restrictSocket(listenPath);
+    // Only containerd's side may connect: a 0600 socket, a pipe for SYSTEM and Administrators.
+    await platform.listenTaskApi(addresses.toListenPath(flags.socket), server);
     logger.info({ address: flags.socket }, "shim serving");
     signalReady();
     await stopped;
@@ -116,18 +110,6 @@ async function stop(
   waiter.close();
   logger.info("shim exited");
   await sink.close();
-}
-
-/** containerd's `NewSocket` creates the socket directory (`/run/containerd/s`) first; so do we. */
-async function makeSocketDir(path: string): Promise<void> {
-  if (platform.name === "windows" || path.startsWith("\0")) return;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-}
-
-/** Only root (containerd) may talk to the shim: the socket is 0600, as containerd's shims make it. */
-async function restrictSocket(path: string): Promise<void> {
-  if (platform.name === "windows" || path.startsWith("\0")) return;
-  await chmod(path, 0o600);
 }
 
 /**

@@ -19,7 +19,8 @@ export function openServerLog(flags: ShimFlags): LogSink {
   const endpoint = platform
     .createShimAddress()
     .logEndpoint({ namespace: flags.namespace, id: flags.id }, bundle);
-  return platform.name === "windows"
-    ? new PipeLogSink(platform.listenPipe(endpoint))
-    : new FifoLogSink(endpoint);
+  return platform.openShimLog<LogSink>(endpoint, {
+    fifo: (path) => new FifoLogSink(path),
+    pipeServer: (listener) => new PipeLogSink(listener),
+  });
 }

@@ -5,15 +5,18 @@
  *
  * It spawns the server (this program without an action, plus `-socket`) in its own session, with no
  * stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
- * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, and prints the address.
- * When a server already answers on the address (containerd retried), it prints the same address.
- * Whatever goes wrong, the spawned server is killed, so nothing is left running or listening.
+ * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, records them as the
+ * shim's (for the `delete` action, `bundle/created-files.ts`), and prints the address. When a server
+ * already answers on the address (containerd retried), it prints the same address. Whatever goes wrong,
+ * the spawned server is killed and the files written are removed, so nothing is left running or listening.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
+import { recordCreated } from "../bundle/created-files.js";
+import { BUNDLE_FILES } from "../bundle/files.js";
 import { platform } from "../platform/index.js";
 import type { StartInput } from "./compat.js";
 import type { ShimFlags } from "./flags.js";
@@ -24,8 +27,6 @@ import { removeStaleSocket } from "./stale-socket.js";
 import { readAll } from "./stdin.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 
-/** Files `start` writes in the bundle. */
-export const START_FILES = { pid: "shim.pid", address: "address" } as const;
 /** How long the server gets to report that it listens. */
 export const READY_TIMEOUT_MS = 30_000;
 /** After the readiness pipe closed silently, how long to wait for the server's exit status. */
@@ -56,23 +57,28 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
   if (await accepts(listenPath)) {
     // A live server for this task (a second start): containerd reconnects through the address file after
     // a restart, so it is written here too (as containerd's own StartShim does).
-    await writeFileAtomic(join(bundle, START_FILES.address), address);
+    await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
+    await recordCreated(bundle, [BUNDLE_FILES.address]);
     return address;
   }
 
   const child = spawnServer(flags, input, address, bundle, opts.serverCommand);
+  const written: string[] = [];
+  const write = async (name: string, text: string) => {
+    await writeFileAtomic(join(bundle, name), text);
+    written.push(name);
+  };
   try {
     await awaitReady(child, opts.readyTimeoutMs ?? READY_TIMEOUT_MS);
     if (!(await accepts(listenPath))) throw new Error(`shim server does not accept on ${address}`);
     if (child.pid === undefined) throw new Error("shim server has no pid");
-    await writeFileAtomic(join(bundle, START_FILES.pid), String(child.pid));
-    await writeFileAtomic(join(bundle, START_FILES.address), address);
+    await write(BUNDLE_FILES.shimPid, String(child.pid));
+    await write(BUNDLE_FILES.address, address);
+    await recordCreated(bundle, written);
   } catch (err: unknown) {
     await killServer(child);
     await removeStaleSocket(listenPath);
-    await Promise.all(
-      Object.values(START_FILES).map((f) => rm(join(bundle, f), { force: true }).catch(() => undefined)),
-    );
+    await Promise.all(written.map((f) => rm(join(bundle, f), { force: true }).catch(() => undefined)));
     throw err;
   }
   child.unref();

@@ -37,11 +37,12 @@ export interface StdioPlatform {
 }
 
 /**
- * Picks the stdio implementation for a platform (default: the running one, as selected once by
- * `src/platform/index.ts`, the one place that looks at the OS).
+ * The stdio implementation for a platform's way of handing over stdio (default: the running platform's, as
+ * selected once by `src/platform/index.ts`, the one place that looks at the OS).
  */
-export function defaultStdioPlatform(name: Platform["name"] = platform.name): StdioPlatform {
-  return name === "windows"
-    ? { opener: createWindowsOpener(), pipes: createWindowsPipes() }
-    : { opener: createPosixOpener(), pipes: createPosixPipes() };
+export function defaultStdioPlatform(host: Pick<Platform, "pickStdio"> = platform): StdioPlatform {
+  return host.pickStdio({
+    fifos: () => ({ opener: createPosixOpener(), pipes: createPosixPipes() }),
+    namedPipes: () => ({ opener: createWindowsOpener(), pipes: createWindowsPipes() }),
+  });
 }

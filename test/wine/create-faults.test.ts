@@ -37,7 +37,7 @@ describe("wine: create that hangs or dies half way leaves nothing behind", funct
     for (const c of [hang, crash]) {
       assert.equal(c?.registryKeyLeft, false, `runhcs state left behind${dump}`);
       assert.equal(c?.computeSystem, "nopipe", `compute system left running${dump}`);
-      assert.deepEqual(c?.bundleFiles, ["address", "config.json", "shim.pid"], dump);
+      assert.deepEqual(c?.bundleFiles, ["address", "config.json", "shim-created", "shim.pid"], dump);
       assert.equal(c?.shimExited, true, dump);
     }
   });

@@ -46,7 +46,7 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
       r.start?.stdout,
       `\\\\.\\pipe\\ProtectedPrefix\\Administrators\\containerd-shim-wine-${r.id}-pipe`,
     );
-    assert.deepEqual(r.bundleFilesAfterStart, ["address", "config.json", "shim.pid"]);
+    assert.deepEqual(r.bundleFilesAfterStart, ["address", "config.json", "shim-created", "shim.pid"]);
     assert.deepEqual(r.secondStart, { code: 0, sameAddress: true, samePid: true });
     assert.equal(r.shimPidMatchesFile, true);
     const connect = r.connect as { shimPid: number; taskPid: number };
@@ -66,7 +66,7 @@ describe("wine: the shim binary with the Windows node and a runhcs.exe simulator
     assert.deepEqual(r.initKilled, { exitStatus: 0xc000013a, stdout: "init up\n" });
     const deletes = r.deletes as number[];
     assert.deepEqual([deletes[0], deletes[2]], [1234, 0xc000013a]);
-    assert.deepEqual(r.bundleFilesAfterDelete, ["address", "config.json", "shim.pid"]);
+    assert.deepEqual(r.bundleFilesAfterDelete, ["address", "config.json", "shim-created", "shim.pid"]);
     assert.equal(r.shutdownError, undefined);
     assert.equal(r.shimExited, true);
     assert.deepEqual(

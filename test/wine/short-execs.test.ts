@@ -3,7 +3,7 @@
  * With `runhcs exec --detach` a short exec and its helper may be gone before the shim could open the
  * helper, and the exit was then reported as 255. The simulator makes that happen every time here
  * (RUNHCS_WINE_SIM_EXEC_RETURN_DELAY_MS=helper-exit: the pid file appears only once the helper has
- * exited), so each exec exercises the race. The test command runs 24 (about 1.7 s of CPU each under
+ * exited), so each exec exercises the race. The test command runs 12 (about 1.7 s of CPU each under
  * Wine); `WINE_SHORT_EXECS=200` runs the full proof of issue 9 (done 2026-12-01: 200 of 200 exact, 340 s).
  */
 import assert from "node:assert/strict";
@@ -22,7 +22,7 @@ describe("wine: short execs keep their exact exit codes", function () {
   });
   afterEach(() => fs.rmSync(state, { recursive: true, force: true }));
 
-  const count = Number(process.env["WINE_SHORT_EXECS"] ?? "24");
+  const count = Number(process.env["WINE_SHORT_EXECS"] ?? "12");
 
   it(`${count} execs of \`cmd /c exit N\`, each gone before its pid file: Wait and Delete report N`, async () => {
     const dist = distDir();

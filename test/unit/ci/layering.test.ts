@@ -1,7 +1,8 @@
 /**
  * The layering of src/ (.dependency-cruiser.cjs, checked with dependency-cruiser): ttrpc knows nothing of
- * containerd, platform and process import nothing above them, the shim is on top, no cycles. The rules are
- * also run against a small tree that breaks each of them, so a rule that matches nothing fails here.
+ * containerd, platform and process import nothing above them, the shim is on top, its `delete` action does not
+ * reach the service, no cycles. The rules are also run against a small tree that breaks each of them, so a
+ * rule that matches nothing fails here.
  */
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -47,6 +48,8 @@ describe("layering of src/ (dependency-cruiser)", function () {
         "src/bundle/b.ts":
           'import { c } from "./a.js";\nimport { f } from "../../test/fake.js";\nexport const d = c ?? f;\n',
         "src/shim/main.ts": "export const m = 1;\n",
+        "src/shim/delete.ts": 'import { q } from "./probe.js";\nexport const x = q;\n',
+        "src/shim/probe.ts": 'import { s } from "../service/task.js";\nexport const q = s;\n',
         "test/fake.ts": "export const f = 1;\n",
       };
       for (const [name, text] of Object.entries(files)) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { platform } from "../../../src/platform/index.js";
 import { posixPlatform } from "../../../src/platform/posix.js";
@@ -36,6 +37,49 @@ describe("platform/index", () => {
         p.createShimAddress().socketAddress({ containerdAddress: "/c", namespace: "n", id: "i" }),
         /n|[0-9a-f]{64}/,
       );
+    }
+  });
+
+  it("each platform takes its own way for what differs by OS", () => {
+    const ways = {
+      fifos: () => "fifos",
+      namedPipes: () => "named pipes",
+      askToShutDown: () => "shutdown",
+      signalByPid: () => "signal",
+      fifo: (path: string) => `fifo ${path}`,
+    };
+    const pick = (p: typeof posixPlatform) => [
+      p.pickStdio(ways),
+      p.endStrayServer(ways),
+      p.requiresLayerFolders,
+      p.killedExitStatus,
+    ];
+    assert.deepEqual(pick(posixPlatform), ["fifos", "signal", false, 137]);
+    assert.deepEqual(pick(windowsPlatform), ["named pipes", "shutdown", true, 255]);
+    const pipeServer = () => assert.fail("posix has no pipe server");
+    assert.equal(posixPlatform.openShimLog("/b/log", { ...ways, pipeServer }), "fifo /b/log");
+  });
+
+  it("posix listenTaskApi: socket directory 0700, socket 0600; an abstract socket has no file", async function () {
+    if (process.platform === "win32") this.skip(); // POSIX modes (the Windows pipe: test/wine/pipe-security)
+    const dir = mkdtempSync(join(tmpdir(), "listen-"));
+    try {
+      const path = join(dir, "s", "sock");
+      const bound: string[] = [];
+      const server = {
+        listen: async (p: string) => {
+          bound.push(p);
+          if (!p.startsWith("\0")) writeFileSync(p, "", { mode: 0o666 });
+        },
+        serve: () => assert.fail("posix binds a socket"),
+      };
+      await posixPlatform.listenTaskApi(path, server);
+      await posixPlatform.listenTaskApi("\0abstract", server);
+      assert.deepEqual(bound, [path, "\0abstract"]);
+      assert.equal(statSync(join(dir, "s")).mode & 0o777, 0o700);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

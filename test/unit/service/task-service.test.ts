@@ -117,7 +117,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await assert.rejects(createTask(), { code: Code.Unknown, message: /invalid layer folder/ });
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
     assert.equal(fakes.ios[0]?.closed, true);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
     assert.equal(fakes.events.topics.length, 0);
   });
@@ -135,7 +135,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     for (let i = 0; i < 100 && fakes.runhcs.calls.length < 2; i++) await sleep(20);
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
     assert.equal(fakes.ios[0]?.closed, true);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     await assert.rejects(api.state({ id: ID }), { code: Code.NotFound });
   });
 
@@ -149,7 +149,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await assert.rejects(createTask({ options }), { code: Code.DeadlineExceeded });
     assert.ok(Date.now() - started >= 1_000);
     assert.deepEqual(fakes.runhcs.calls, [`create ${ID}`, `delete --force ${ID}`]);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
   });
 
   it("create_timeout_in_sec < 0 → InvalidArgument", async () => {
@@ -214,19 +214,24 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     fakes.autoFinishOutput = false;
     const pid = await started();
     const waiting = api.wait({ id: ID });
-    fakes.waiter.exit(pid, 3);
+    fakes.waiter.exit(pid, 3, new Date(1_700_000_000_123));
     await new Promise((r) => setTimeout(r, 20));
     assert.ok(!fakes.events.topics.includes("/tasks/exit"), "exit published before the output drained");
     fakes.ios[0]?.finishOutput();
     const exit = await waiting;
     assert.equal(exit.exitStatus, 3);
+    // The exit time on the wire: whole seconds, the milliseconds as nanoseconds.
+    const at = { seconds: 1_700_000_000n, nanos: 123_000_000 };
+    assert.deepEqual([exit.exitedAt?.seconds, exit.exitedAt?.nanos], [at.seconds, at.nanos]);
     await until(() => fakes.events.topics.includes("/tasks/exit"), "/tasks/exit");
     const e = fakes.events.events.at(-1)!.fields;
     assert.deepEqual([e.containerId, e.id, e.pid, e.exitStatus], [ID, ID, pid, 3]);
+    const eventAt = e.exitedAt as typeof at | undefined;
+    assert.deepEqual([eventAt?.seconds, eventAt?.nanos], [at.seconds, at.nanos]);
     const state = await api.state({ id: ID });
     assert.equal(state.status, Status.STOPPED);
     assert.equal(state.exitStatus, 3);
-    assert.ok(state.exitedAt);
+    assert.deepEqual([state.exitedAt?.seconds, state.exitedAt?.nanos], [at.seconds, at.nanos]);
   });
 
   it("an exit during start is reported after /tasks/start", async () => {
@@ -382,7 +387,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     assert.deepEqual([r.pid, r.exitStatus], [pid, 2]);
     assert.ok(fakes.runhcs.calls.includes("delete --force task1"));
     assert.equal(fakes.events.topics.at(-1), "/tasks/delete");
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     assert.equal(fakes.ios[0]?.closed, true);
     await assert.rejects(api.delete({ id: ID }), { code: Code.NotFound });
   });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { readCreated } from "../../../src/bundle/created-files.js";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
 import { silentLogger } from "../../../src/log/logger.js";
@@ -89,7 +90,7 @@ describe("Task: nothing waits for an exit that cannot come; the bundle is the sh
     );
     const deleted = await api.delete({ id: ID });
     assert.deepEqual([deleted.pid, deleted.exitStatus], [pid, 137]);
-    assert.deepEqual(await readdir(bundle), ["config.json"]);
+    assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
   });
 
   it("kill (SIGTERM) of a created task whose helper never exits → exit 143 after the bound, Delete works", async () => {
@@ -205,18 +206,21 @@ describe("Task: nothing waits for an exit that cannot come; the bundle is the sh
     await assert.rejects(createTask(), { code: Code.FailedPrecondition, message: /runhcs-pidfile\.pid/ });
     assert.deepEqual(fakes.runhcs.calls, []);
     assert.equal(await readFile(join(bundle, "runhcs-pidfile.pid"), "utf8"), "4242");
+    assert.deepEqual(await readCreated(bundle), new Set(), "recorded as the shim's for the delete action");
   });
 
   for (const before of [true, false]) {
     it(`a runhcs.log ${before ? "there before create is kept" : "runhcs wrote for the task is removed"} by delete`, async () => {
       if (before) await writeFile(join(bundle, "runhcs.log"), "earlier\n");
       const pid = await started();
+      const created = await readCreated(bundle);
+      assert.deepEqual([created.has("runhcs-pidfile.pid"), created.has("runhcs.log")], [true, !before]);
       if (!before) await writeFile(join(bundle, "runhcs.log"), "runhcs's own\n");
       fakes.waiter.exit(pid, 0);
       await api.wait({ id: ID });
       await api.delete({ id: ID });
       if (before) assert.equal(await readFile(join(bundle, "runhcs.log"), "utf8"), "earlier\n");
-      else assert.deepEqual(await readdir(bundle), ["config.json"]);
+      else assert.deepEqual((await readdir(bundle)).sort(), ["config.json", "shim-created"]);
     });
   }
 
@@ -226,8 +230,11 @@ describe("Task: nothing waits for an exit that cannot come; the bundle is the sh
     await assert.rejects(api.exec({ id: ID, execId: "e1", spec: SPEC }), { code: Code.FailedPrecondition });
     assert.equal(await readFile(join(bundle, "runhcs-exec-e1-pidfile.pid"), "utf8"), "4343");
     assert.ok(!(await readdir(bundle)).includes("exec-e1-process.json"));
+    assert.ok(!(await readCreated(bundle)).has("runhcs-exec-e1-pidfile.pid"), "recorded as the shim's");
     await rm(join(bundle, "runhcs-exec-e1-pidfile.pid"));
     await api.exec({ id: ID, execId: "e1", spec: SPEC });
+    const created = await readCreated(bundle);
+    assert.ok(created.has("runhcs-exec-e1-pidfile.pid") && created.has("exec-e1-process.json"));
   });
 
   async function started(): Promise<number> {

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { recordCreated } from "../../../src/bundle/created-files.js";
 import { deleteShim } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
 
@@ -38,6 +39,7 @@ describe("shim delete and stale pid files", function () {
       children.push(unrelated);
       await new Promise((r) => unrelated.once("spawn", r));
       const pidFile = join(bundle, file);
+      await recordCreated(bundle, [file]); // the shim's own pid file, only old
       writeFileSync(pidFile, String(unrelated.pid));
       const anHourAgo = new Date(Date.now() - 3_600_000);
       utimesSync(pidFile, anHourAgo, anHourAgo);

@@ -2,24 +2,25 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { recordCreated } from "../../../src/bundle/created-files.js";
+import { isShimFile } from "../../../src/bundle/files.js";
+import { BootstrapParamsSchema } from "../../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
-import {
-  deleteShim,
-  encodeDeleteResponse,
-  isShimFile,
-  KILLED_EXIT_STATUS,
-} from "../../../src/shim/delete.js";
+import { deleteShim, encodeDeleteResponse } from "../../../src/shim/delete.js";
 import { defaultFlags } from "../../../src/shim/flags.js";
+import { start } from "../../../src/shim/start.js";
 import { fakeRunhcsBinary, readRecords } from "../../fakes/runhcs/fake.js";
-import { runShim, shimEntry, sleep, tempDir } from "./helpers.js";
+import { isAlive, runShim, shimEntry, sleep, tempDir, waitGone } from "./helpers.js";
 
 describe("shim delete", function () {
   this.timeout(60_000);
   let dir: string;
   let bundle: string;
   const children: ChildProcess[] = [];
+  /** Servers `start` spawned (not our children: it detaches them). */
+  const servers: number[] = [];
 
   beforeEach(() => {
     dir = tempDir("delete");
@@ -28,8 +29,12 @@ describe("shim delete", function () {
     writeFileSync(join(bundle, "config.json"), "{}");
   });
 
-  afterEach(() => {
+  afterEach(async () => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    for (const pid of servers.splice(0)) {
+      if (isAlive(pid)) process.kill(pid, "SIGKILL");
+      await waitGone(pid);
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -54,11 +59,12 @@ describe("shim delete", function () {
       "runhcs-shim.log": "",
       "shim.pid": "1",
       address: "unix:///nonexistent/sock",
-      ".tmp-address-0123abcd": "",
+      ".tmp-address-0123456789ab": "",
       "keep.txt": "mine",
       "shim-binary-path": "/x",
     };
     for (const [n, c] of Object.entries(files)) writeFileSync(join(bundle, n), c);
+    await recordCreated(bundle, Object.keys(files).filter(isShimFile));
     const warnings: string[] = [];
     const initExit = new Promise((r) => init.once("exit", (_c, s) => r(s)));
     const execExit = new Promise((r) => exec.once("exit", (_c, s) => r(s)));
@@ -66,9 +72,65 @@ describe("shim delete", function () {
     assert.equal(await initExit, "SIGKILL");
     assert.equal(await execExit, "SIGKILL");
     assert.equal(r.pid, init.pid);
-    assert.equal(r.exitStatus, KILLED_EXIT_STATUS);
+    assert.equal(r.exitStatus, 137);
     assert.deepEqual(warnings, [], "not-found from runhcs delete is not a warning");
     assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "keep.txt", "rootfs", "shim-binary-path"]);
+  });
+
+  it("deleteShim leaves the files it did not create, and the processes they name, alone", async () => {
+    // There before the shim (Create refused them): someone's pid file naming a live process started
+    // before it was written, someone's runhcs.log.
+    const foreign = sleeper();
+    await new Promise((r) => foreign.once("spawn", r));
+    writeFileSync(join(bundle, "runhcs-pidfile.pid"), String(foreign.pid));
+    writeFileSync(join(bundle, "runhcs.log"), "someone's\n");
+    // What the shim created: an exec's files (recorded before they were written, as Exec does).
+    const exec = sleeper();
+    await new Promise((r) => exec.once("spawn", r));
+    await recordCreated(bundle, ["exec-e1-process.json", "runhcs-exec-e1-pidfile.pid"]);
+    writeFileSync(join(bundle, "exec-e1-process.json"), "{}");
+    writeFileSync(join(bundle, "runhcs-exec-e1-pidfile.pid"), String(exec.pid));
+    const execExit = new Promise((r) => exec.once("exit", (_c, s) => r(s)));
+
+    const r = await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
+    assert.equal(await execExit, "SIGKILL");
+    await sleep(200);
+    assert.deepEqual([foreign.exitCode, foreign.signalCode], [null, null], "the foreign pid was killed");
+    assert.deepEqual([r.pid, r.exitStatus], [0, 255]);
+    assert.deepEqual(readdirSync(bundle).sort(), [
+      "config.json",
+      "rootfs",
+      "runhcs-pidfile.pid",
+      "runhcs.log",
+    ]);
+    assert.equal(readFileSync(join(bundle, "runhcs.log"), "utf8"), "someone's\n");
+    assert.deepEqual(r.removed.sort(), [
+      "exec-e1-process.json",
+      "runhcs-exec-e1-pidfile.pid",
+      "shim-created",
+    ]);
+  });
+
+  it("after a real start: delete stops the server and removes what start wrote, not a foreign pid file", async () => {
+    const foreign = sleeper();
+    await new Promise((r) => foreign.once("spawn", r));
+    writeFileSync(join(bundle, "runhcs-pidfile.pid"), String(foreign.pid));
+    const f = { ...flags("t"), address: join(dir, "containerd.sock"), publishBinary: "/bin/false" };
+    const socketDir = join(dir, "s");
+    const input = toBinary(
+      BootstrapParamsSchema,
+      create(BootstrapParamsSchema, { namespace: "unit", socketDir }),
+    );
+    const entry = shimEntry(join(dir, "rt"));
+    await start(f, { bundle, input, serverCommand: [process.execPath, entry] });
+    const server = Number(readFileSync(join(bundle, "shim.pid"), "utf8"));
+    servers.push(server);
+
+    await deleteShim(f, { runhcs: notFound, warn: () => {} });
+    assert.ok(await waitGone(server), "the server still runs");
+    assert.deepEqual([foreign.exitCode, foreign.signalCode], [null, null], "the foreign pid was killed");
+    assert.deepEqual(readdirSync(bundle).sort(), ["config.json", "rootfs", "runhcs-pidfile.pid"]);
+    assert.deepEqual(readdirSync(socketDir), [], "socket left behind");
   });
 
   it("deleteShim with nothing left → 255, pid 0, runhcs failure reported as a warning", async () => {
@@ -94,6 +156,7 @@ describe("shim delete", function () {
     }
     assert.ok(existsSync(sock));
     writeFileSync(join(bundle, "address"), `unix://${sock}`);
+    await recordCreated(bundle, ["address"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     assert.deepEqual(readdirSync(dir).sort(), ["bundle"]);
   });
@@ -113,11 +176,13 @@ describe("shim delete", function () {
     }
     writeFileSync(join(bundle, "address"), address);
     writeFileSync(join(bundle, "shim.pid"), String(server.pid));
+    await recordCreated(bundle, ["address", "shim.pid"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     assert.equal(await serverExit, "SIGTERM");
 
     writeFileSync(join(bundle, "address"), address);
     writeFileSync(join(bundle, "shim.pid"), String(other.pid));
+    await recordCreated(bundle, ["address", "shim.pid"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     await sleep(200);
     assert.equal(other.exitCode, null);
@@ -140,30 +205,10 @@ describe("shim delete", function () {
     assert.equal(timestampDate(msg.exitedAt).getTime(), at.getTime());
   });
 
-  it("isShimFile → only the shim's own names", () => {
-    for (const n of [
-      "address",
-      "shim.pid",
-      "runhcs-pidfile.pid",
-      "exec-a-process.json",
-      "runhcs-exec-a-pidfile.pid",
-    ])
-      assert.ok(isShimFile(n), n);
-    for (const n of [
-      "config.json",
-      "log",
-      "rootfs",
-      "shim-binary-path",
-      "bootstrap.json",
-      ".tmp-config.json-00ab",
-      "exec-.json",
-    ])
-      assert.ok(!isShimFile(n), n);
-  });
-
   it("the binary: delete → DeleteResponse bytes on stdout only, warnings on stderr, exit 0", async () => {
     const entry = shimEntry(join(dir, "rt"));
     writeFileSync(join(bundle, "shim.pid"), "1");
+    await recordCreated(bundle, ["shim.pid"]);
     const env = { ...process.env, RUNHCS_BINARY: join(dir, "no-such-runhcs") };
     const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {
       cwd: dir,
@@ -180,6 +225,7 @@ describe("shim delete", function () {
   it("the binary: delete passes runhcs the --root the task was created with (runhcs-root in the bundle)", async () => {
     const entry = shimEntry(join(dir, "rt"));
     writeFileSync(join(bundle, "runhcs-root"), "tenant-a");
+    await recordCreated(bundle, ["runhcs-root"]);
     const record = join(dir, "argv.jsonl");
     const env = { ...process.env, RUNHCS_BINARY: fakeRunhcsBinary(), FAKE_RUNHCS_RECORD: record };
     const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {

@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { readCreated } from "../../../src/bundle/created-files.js";
 import { BootstrapParamsSchema } from "../../../src/gen/containerd/runtime/bootstrap/v1/bootstrap_pb.js";
 import {
   ConnectRequestSchema,
@@ -95,7 +96,8 @@ describe("shim start", function () {
     client.close();
     assert.equal(shimPid, pid);
     // no temp files of the atomic writes remain
-    assert.deepEqual(readdirSync(bundle).sort(), ["address", "shim.pid"]);
+    assert.deepEqual(readdirSync(bundle).sort(), ["address", "shim-created", "shim.pid"]);
+    assert.deepEqual(await readCreated(bundle), new Set(["shim-created", "shim.pid", "address"]));
   });
 
   it("the binary's start → the server's working directory is the executable's, not the bundle", async () => {

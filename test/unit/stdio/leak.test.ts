@@ -13,7 +13,7 @@ import {
 } from "./helpers.js";
 
 /** Full create → spawn → outputDone → close cycles, with real FIFOs and a real writing child. */
-const CYCLES = 1000;
+const CYCLES = 200;
 
 describe("stdio descriptor hygiene", () => {
   it(`${CYCLES} create/spawn/close cycles leave /proc/self/fd unchanged`, async () => {

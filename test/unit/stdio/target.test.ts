@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError, NotImplementedError } from "../../../src/errdefs.js";
 import { platform } from "../../../src/platform/index.js";
+import { posixPlatform } from "../../../src/platform/posix.js";
+import { windowsPlatform } from "../../../src/platform/windows.js";
 import { defaultStdioPlatform, parseStdioTarget } from "../../../src/stdio/index.js";
 
 describe("stdio parseStdioTarget", () => {
@@ -67,8 +69,8 @@ describe("stdio parseStdioTarget", () => {
 
 describe("stdio defaultStdioPlatform", () => {
   it("posix → FIFO opener, windows → named-pipe opener; default follows src/platform", () => {
-    assert.equal(defaultStdioPlatform("posix").opener.flavor, "posix");
-    assert.equal(defaultStdioPlatform("windows").opener.flavor, "windows");
+    assert.equal(defaultStdioPlatform(posixPlatform).opener.flavor, "posix");
+    assert.equal(defaultStdioPlatform(windowsPlatform).opener.flavor, "windows");
     assert.equal(defaultStdioPlatform().opener.flavor, platform.name);
   });
 });

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
+import { recordCreated } from "../../../src/bundle/created-files.js";
 import { DeleteResponseSchema } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { removeTemp, runDriver, within } from "./report.js";
 import { alive, gone, runShim } from "./shim-run.js";
@@ -67,10 +68,12 @@ function shimDelete(id: string, bundle: string, cwd: string) {
   );
 }
 
-function bundleIn(tmp: string, name: string): string {
+/** A bundle whose pid files are the shim's own (recorded, as Create and Exec record them). */
+async function bundleIn(tmp: string, name: string): Promise<string> {
   const bundle = path.join(tmp, name);
   fs.mkdirSync(bundle, { recursive: true });
   fs.writeFileSync(path.join(bundle, "config.json"), "{}");
+  await recordCreated(bundle, PID_FILES);
   return bundle;
 }
 
@@ -89,7 +92,7 @@ runDriver(async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "wine-delete-pids-"));
   try {
     // Stale: unrelated processes started now; their pid files last written an hour ago.
-    const staleBundle = bundleIn(tmp, "stale");
+    const staleBundle = await bundleIn(tmp, "stale");
     const unrelated: number[] = [];
     const anHourAgo = new Date(Date.now() - 3_600_000);
     for (const file of PID_FILES) {
@@ -105,7 +108,7 @@ runDriver(async () => {
     const stillRunning = unrelated.filter(alive);
 
     // Fresh: helper-like processes with a child each; pid files written after they started.
-    const freshBundle = bundleIn(tmp, "fresh");
+    const freshBundle = await bundleIn(tmp, "fresh");
     const helpers: { pid: number; child: number }[] = [];
     for (const file of PID_FILES) {
       const h = await start(HELPER, true);
