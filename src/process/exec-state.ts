@@ -1,5 +1,6 @@
-import { NotFoundError } from "../errdefs.js";
-import { Phase, type PhaseFamily } from "./phase.js";
+import { AssertionError } from "node:assert";
+import { DeletedState, StoppedState } from "./final-states.js";
+import { Phase, type ProcessState, type StateHost } from "./phase.js";
 import {
   type ExecOps,
   type ExitResult,
@@ -8,52 +9,18 @@ import {
   UNKNOWN_EXIT_STATUS,
 } from "./types.js";
 
-/** One phase of an exec process (containerd's `exec_state.go`); see {@link InitState} for the pattern. */
-export interface ExecState {
-  readonly status: Exclude<ProcessStatus, "paused">;
-  /** Runs the exec; returns its pid. */
-  start(): Promise<number>;
-  kill(signal: number): Promise<void>;
-  delete(): Promise<void>;
-  exited(): void;
-}
-
-/** What a state needs from its exec process. */
-export interface ExecHost {
+/** What an exec phase needs from its process, beyond what every phase needs. */
+export interface ExecHost extends StateHost {
   readonly ops: ExecOps;
-  state: ExecState;
   /** Records the exit (the first one counts), releasing the waiters. */
   setExited(result: ExitResult): boolean;
-}
-
-type ExecStatus = ExecState["status"];
-
-const EXEC: PhaseFamily<ExecStatus, ExecState, ExecHost> = { kind: "exec", noun: "process", make: execState };
-
-abstract class BaseExecState extends Phase<ExecStatus, ExecState, ExecHost> implements ExecState {
-  constructor(host: ExecHost) {
-    super(host, EXEC);
-  }
-
-  start(): Promise<number> {
-    return this.refuse("start");
-  }
-  kill(signal: number): Promise<void> {
-    return this.host.ops.kill(signal);
-  }
-  delete(): Promise<void> {
-    return this.refuse("delete");
-  }
-  exited(): void {
-    this.transition("stopped");
-  }
 }
 
 /**
  * A created exec never ran, so no exit of its own will ever come: whatever ends it here records its exit,
  * or a Wait on it would never return.
  */
-class ExecCreatedState extends BaseExecState {
+class ExecCreatedState extends Phase<ExecHost> {
   readonly status = "created";
   protected readonly next = ["running", "stopped", "deleted"] as const;
   /** A failed runhcs exec ends the exec with 255 (containerd's runc shim closes its waitBlock then). */
@@ -69,54 +36,35 @@ class ExecCreatedState extends BaseExecState {
     return pid;
   }
   /** Nothing to signal: the exec ends as killed by `signal` (it can no longer be started). */
-  override async kill(signal: number): Promise<void> {
+  async kill(signal: number): Promise<void> {
     this.host.setExited({ exitStatus: signalExitStatus(signal), exitedAt: new Date() });
   }
   override delete(): Promise<void> {
     this.host.setExited({ exitStatus: UNKNOWN_EXIT_STATUS, exitedAt: new Date() });
-    return this.deleteFromHere("deleted", "stopped");
+    return this.deleteFromHere();
   }
 }
 
-class ExecRunningState extends BaseExecState {
+class ExecRunningState extends Phase<ExecHost> {
   readonly status = "running";
   protected readonly next = ["stopped"] as const;
+  kill(signal: number): Promise<void> {
+    return this.host.ops.kill(signal);
+  }
 }
 
-class ExecStoppedState extends BaseExecState {
-  readonly status = "stopped";
-  protected readonly next = ["deleted"] as const;
-  override kill(): Promise<void> {
-    return Promise.reject(new NotFoundError("process already finished"));
-  }
-  override delete(): Promise<void> {
-    return this.deleteFromHere("deleted", "stopped");
-  }
-  override exited(): void {}
-}
-
-class ExecDeletedState extends BaseExecState {
-  readonly status = "deleted";
-  protected readonly next = [] as const;
-  override kill(): Promise<void> {
-    return Promise.reject(new NotFoundError("cannot kill a deleted process"));
-  }
-  override delete(): Promise<void> {
-    return Promise.reject(new NotFoundError("cannot delete a deleted process"));
-  }
-  override exited(): void {}
-}
-
-/** The state object for a phase of an exec process. */
-export function execState(status: ExecStatus, host: ExecHost): ExecState {
+/** The phase object of `status` for an exec process (which cannot be paused on its own). */
+export function execState(status: ProcessStatus, host: ExecHost): ProcessState {
   switch (status) {
     case "created":
       return new ExecCreatedState(host);
     case "running":
       return new ExecRunningState(host);
     case "stopped":
-      return new ExecStoppedState(host);
+      return new StoppedState(host);
     case "deleted":
-      return new ExecDeletedState(host);
+      return new DeletedState(host);
+    case "paused":
+      throw new AssertionError({ message: "exec: an exec process has no paused phase" });
   }
 }

@@ -1,69 +1,33 @@
-import { CanceledError, NotFoundError } from "../errdefs.js";
-import { Phase, type PhaseFamily } from "./phase.js";
+import { CanceledError } from "../errdefs.js";
+import { DeletedState, StoppedState } from "./final-states.js";
+import { Phase, type ProcessState, type StateHost } from "./phase.js";
 import type { InitOps, ProcessStatus } from "./types.js";
 
-/**
- * One phase of the init process (containerd's `init_state.go`). Each method either performs the
- * operation through the owner's {@link InitOps} and moves to the next phase, or refuses it with the
- * error class containerd expects for that phase.
- */
-export interface InitState {
-  readonly status: ProcessStatus;
-  start(): Promise<void>;
-  kill(signal: number, all: boolean): Promise<void>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  delete(): Promise<void>;
-  /** The process has exited (observed by the exit waiter); applied at once, never refused. */
-  exited(): void;
-  /** Cancels a start in flight, because the container is being deleted (no-op outside `created`). */
-  cancelStart(): void;
-}
-
-/** What a state needs from its process: the side effects and the current state. */
-export interface InitHost {
+/** What an init phase needs from its process, beyond what every phase needs. */
+export interface InitHost extends StateHost {
   readonly ops: InitOps;
-  state: InitState;
+  /** The pid runhcs reported at create. */
+  readonly pid: number;
   /** Set when Kill ended the process before it started: its exit is reported as 128 + this signal. */
   killedBeforeStart: number | undefined;
   readonly exitResult: unknown;
 }
 
-const INIT: PhaseFamily<ProcessStatus, InitState, InitHost> = { kind: "init", noun: "task", make: initState };
-
-abstract class BaseInitState extends Phase<ProcessStatus, InitState, InitHost> implements InitState {
-  constructor(host: InitHost) {
-    super(host, INIT);
-  }
-
-  start(): Promise<void> {
-    return this.refuse("start");
-  }
+/** The phases before the exit: signals go to the container through runhcs. */
+abstract class LiveInitState extends Phase<InitHost> {
   kill(signal: number, all: boolean): Promise<void> {
     return this.host.ops.kill(signal, all);
   }
-  pause(): Promise<void> {
-    return this.refuse("pause");
-  }
-  resume(): Promise<void> {
-    return this.refuse("resume");
-  }
-  delete(): Promise<void> {
-    return this.refuse("delete");
-  }
-  exited(): void {
-    this.transition("stopped");
-  }
-  cancelStart(): void {}
 }
 
-class CreatedState extends BaseInitState {
+class CreatedState extends LiveInitState {
   readonly status = "created";
   protected readonly next = ["running", "stopped", "deleted"] as const;
   readonly #start = new AbortController();
-  override async start(): Promise<void> {
+  override async start(): Promise<number> {
     await this.host.ops.start(this.#start.signal);
     this.transition("running");
+    return this.host.pid;
   }
   /**
    * runhcs cannot signal a container that never started (kill answers `container is stopped`) and no
@@ -84,14 +48,14 @@ class CreatedState extends BaseInitState {
     }
   }
   override delete(): Promise<void> {
-    return this.deleteFromHere("deleted", "stopped");
+    return this.deleteFromHere();
   }
   override cancelStart(): void {
     this.#start.abort(new CanceledError("start: the task is being killed or deleted"));
   }
 }
 
-class RunningState extends BaseInitState {
+class RunningState extends LiveInitState {
   readonly status = "running";
   protected readonly next = ["paused", "stopped"] as const;
   override async pause(): Promise<void> {
@@ -100,7 +64,7 @@ class RunningState extends BaseInitState {
   }
 }
 
-class PausedState extends BaseInitState {
+class PausedState extends LiveInitState {
   readonly status = "paused";
   protected readonly next = ["running", "stopped"] as const;
   override async resume(): Promise<void> {
@@ -109,32 +73,8 @@ class PausedState extends BaseInitState {
   }
 }
 
-class StoppedState extends BaseInitState {
-  readonly status = "stopped";
-  protected readonly next = ["deleted"] as const;
-  override kill(): Promise<void> {
-    return Promise.reject(new NotFoundError("process already finished"));
-  }
-  override delete(): Promise<void> {
-    return this.deleteFromHere("deleted", "stopped");
-  }
-  override exited(): void {}
-}
-
-class DeletedState extends BaseInitState {
-  readonly status = "deleted";
-  protected readonly next = [] as const;
-  override kill(): Promise<void> {
-    return Promise.reject(new NotFoundError("cannot kill a deleted process"));
-  }
-  override delete(): Promise<void> {
-    return Promise.reject(new NotFoundError("cannot delete a deleted process"));
-  }
-  override exited(): void {}
-}
-
-/** The state object for a phase of the init process. */
-export function initState(status: ProcessStatus, host: InitHost): InitState {
+/** The phase object of `status` for the init process. */
+export function initState(status: ProcessStatus, host: InitHost): ProcessState {
   switch (status) {
     case "created":
       return new CreatedState(host);

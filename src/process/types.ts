@@ -1,6 +1,7 @@
 /**
  * Types of the process layer. This layer knows runhcs, stdio and events only through the
  * {@link InitOps}/{@link ExecOps} callbacks its owner gives it, and never sees generated protobuf types.
+ * What the owner drives of either kind of process is `Process` (process.ts).
  */
 
 /** The phase a process is in, as the Task API reports it (plus `deleted`, after which it is gone). */
@@ -23,7 +24,10 @@ export function signalExitStatus(signal: number): number {
 
 /** The side effects of the init process's operations: runhcs calls, made by the owner. */
 export interface InitOps {
-  /** Start the container (runhcs start) and return once it is no longer `created`; `signal` cancels it. */
+  /**
+   * Start the container (runhcs start) and return once it is no longer `created` and its start has been
+   * announced (the start event, which precedes any exit report); `signal` cancels it.
+   */
   start(signal: AbortSignal): Promise<void>;
   /** Signal the container's init process, or every process of the container when `all`. */
   kill(signal: number, all: boolean): Promise<void>;
@@ -40,7 +44,7 @@ export interface InitOps {
 
 /** The side effects of an exec process's operations. */
 export interface ExecOps {
-  /** Run the exec (runhcs exec --detach) and return its pid. */
+  /** Run the exec (runhcs exec), announce it (its event precedes any exit report), return its pid. */
   start(): Promise<number>;
   kill(signal: number): Promise<void>;
   /** Release what the shim created for the exec (process spec file, pid file, stdio); bounded. */

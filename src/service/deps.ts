@@ -43,12 +43,8 @@ export type RunhcsClient = Pick<
   "create" | "start" | "execAttached" | "kill" | "delete" | "state" | "ps" | "pause" | "resume" | "resizeTty"
 >;
 
-/** Everything a {@link Task} depends on. */
+/** Everything a task depends on. */
 export interface TaskDeps {
-  /** The shim's `-id`: the only task id this shim serves. */
-  readonly shimId: string;
-  /** The shim's `-bundle` (absolute): the only bundle Create accepts. */
-  readonly bundle: string;
   readonly logger: Logger;
   readonly events: EventSender;
   readonly waiter: ProcessWaiter;
@@ -62,6 +58,17 @@ export interface TaskDeps {
   readonly requireLayerFolders: boolean;
   /** Bounds (ms); defaults in `task.ts`. Tests shorten them. */
   readonly timeouts?: Partial<TaskTimeouts>;
+}
+
+/** Which tasks a server takes, and the bundle each must be created in. */
+export interface Admission {
+  /** The bundle (absolute) task `id` must be created in; throws InvalidArgument when `id` is not taken here. */
+  bundleOf(id: string): string;
+}
+
+/** Everything the task registry (the server's tasks) depends on: its tasks' dependencies and admission. */
+export interface ServerDeps extends TaskDeps {
+  readonly admission: Admission;
 }
 
 export interface TaskTimeouts {

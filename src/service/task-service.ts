@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Any, AnySchema, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { FailedPreconditionError, InvalidArgumentError, NotImplementedError } from "../errdefs.js";
+import { InvalidArgumentError, NotImplementedError } from "../errdefs.js";
 import { type Options, OptionsSchema, ProcessDetailsSchema } from "../gen/containerd/runhcs/v1/runhcs_pb.js";
 import { Task as TaskServiceDesc } from "../gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../gen/containerd/types/task/task_pb.js";
@@ -8,7 +8,8 @@ import type { Logger } from "../log/logger.js";
 import type { ProcessStatus } from "../process/types.js";
 import { type CallContext, registerService, type Server, type ServiceImpl } from "../ttrpc/index.js";
 import { VERSION } from "../version.js";
-import { DEFAULT_CREATE_TIMEOUT_MS, type RuntimeOptions, type Task } from "./task.js";
+import { DEFAULT_CREATE_TIMEOUT_MS, type RuntimeOptions } from "./task.js";
+import type { TaskRegistry } from "./task-registry.js";
 
 /** containerd 2.x drives the same service, with the same messages, under this name. */
 export const TASK_V3_SERVICE = "containerd.task.v3.Task";
@@ -34,10 +35,10 @@ const STATUS: Record<ProcessStatus, Status> = {
 
 /**
  * Registers the Task API on `server` as `containerd.task.v2.Task` and `containerd.task.v3.Task`.
- * Each method converts the request, calls {@link Task}, converts the result; errors go untouched to
- * the ttrpc server's single error-to-status mapping.
+ * Each method converts the request, calls the server's tasks (`task`, which routes it by its id),
+ * converts the result; errors go untouched to the ttrpc server's single error-to-status mapping.
  */
-export function registerTaskService(server: Server, task: Task, shim: ShimControl): void {
+export function registerTaskService(server: Server, task: TaskRegistry, shim: ShimControl): void {
   const log = (ctx: CallContext, fields: object) => {
     if (!shim.logger.isLevelEnabled("debug")) return;
     const { $typeName: _, ...plain } = fields as { $typeName?: string };
@@ -151,12 +152,11 @@ export function registerTaskService(server: Server, task: Task, shim: ShimContro
     },
     connect(req, ctx) {
       log(ctx, req);
-      return { shimPid: process.pid, taskPid: task.pid, version: VERSION };
+      return { shimPid: process.pid, taskPid: task.pidOf(req.id), version: VERSION };
     },
     shutdown(req, ctx) {
       log(ctx, req);
-      if (task.live && !req.now) throw new FailedPreconditionError("shutdown: the task is not deleted");
-      setImmediate(() => shim.shutdown());
+      if (task.shutdown(req.id, req.now)) setImmediate(() => shim.shutdown());
       return {};
     },
   };

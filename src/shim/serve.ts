@@ -14,8 +14,8 @@ import { type EventSink, PublishBinarySink, TtrpcForwardSink } from "../events/s
 import { createLogger, type Logger } from "../log/logger.js";
 import { platform } from "../platform/index.js";
 import { Runhcs } from "../runhcs/index.js";
-import type { TaskDeps } from "../service/deps.js";
-import { Task } from "../service/task.js";
+import type { ServerDeps } from "../service/deps.js";
+import { ownTaskOnly, TaskRegistry } from "../service/task-registry.js";
 import { registerTaskService } from "../service/task-service.js";
 import { createProcessIO, defaultStdioPlatform } from "../stdio/index.js";
 import { Server } from "../ttrpc/index.js";
@@ -56,9 +56,8 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
     publisher = new EventPublisher(eventSink(flags), { namespace: flags.namespace, logger });
     server = new Server(ttrpcLogHooks(logger));
     const stdioPlatform = defaultStdioPlatform();
-    const deps: TaskDeps = {
-      shimId: flags.id,
-      bundle: flags.bundle || process.cwd(),
+    const deps: ServerDeps = {
+      admission: ownTaskOnly(flags.id, flags.bundle || process.cwd()),
       logger,
       events: publisher,
       waiter,
@@ -72,7 +71,7 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
       runhcs: (opts) => new Runhcs({ ...opts, besideDir: selfDir() }),
       requireLayerFolders: platform.requiresLayerFolders,
     };
-    const task = new Task(deps);
+    const task = new TaskRegistry(deps);
     const stopped = new Promise<void>((resolve) => {
       registerTaskService(server as Server, task, { logger, shutdown: resolve });
       // `on`, not `once`: a second signal while stopping must not kill the shim before it has flushed.

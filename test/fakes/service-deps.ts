@@ -9,10 +9,11 @@ import type {
   EventSender,
   ProcessIO,
   RunhcsClient,
+  ServerDeps,
   StdioConfig,
-  TaskDeps,
   TaskTimeouts,
 } from "../../src/service/deps.js";
+import { ownTaskOnly } from "../../src/service/task-registry.js";
 import { type Deferred, deferred } from "./process-ops.js";
 
 /** A runhcs failure with runhcs's own message, as the real client reports it. */
@@ -190,7 +191,7 @@ export class RecordingEvents implements EventSender {
   }
 }
 
-/** Everything a Task needs, as fakes the test can drive. */
+/** Everything a task server needs, as fakes the test can drive. */
 export class FakeDeps {
   readonly runhcs = new FakeRunhcs();
   readonly waiter = new FakeWaiter();
@@ -201,8 +202,8 @@ export class FakeDeps {
   /** Output of every process is complete at once unless set to false. */
   autoFinishOutput = true;
 
-  /** `bundle`: the shim's `-bundle` (the only bundle Create accepts). */
-  deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}, bundle = ""): TaskDeps {
+  /** A server of the shim started for `shimId` in `bundle` (the only task and bundle Create accepts). */
+  deps(shimId: string, timeouts: Partial<TaskTimeouts> = {}, bundle = ""): ServerDeps {
     this.runhcs.waitFor = (pid) => this.waiter.wait(pid);
     const tree: ProcessTree = {
       descendants: async (pid) => this.children.get(pid) ?? [],
@@ -216,8 +217,7 @@ export class FakeDeps {
       },
     };
     return {
-      shimId,
-      bundle,
+      admission: ownTaskOnly(shimId, bundle),
       logger: silentLogger,
       events: this.events,
       waiter: this.waiter,

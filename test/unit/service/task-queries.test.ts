@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CanceledError, UnavailableError } from "../../../src/errdefs.js";
 import { QUERY_CONCURRENCY, QUERY_MAX_WAITING } from "../../../src/service/query-limiter.js";
-import { Task } from "../../../src/service/task.js";
+import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { deferred } from "../../fakes/process-ops.js";
 import { FakeDeps } from "../../fakes/service-deps.js";
 
@@ -18,7 +18,7 @@ const ID = "task1";
 describe("Task: runhcs queries are bounded, lifecycle calls are not held up by them", () => {
   let dir: string;
   let fakes: FakeDeps;
-  let task: Task;
+  let task: TaskRegistry;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "task-queries-"));
@@ -26,7 +26,7 @@ describe("Task: runhcs queries are bounded, lifecycle calls are not held up by t
     await mkdir(bundle);
     await writeFile(join(bundle, "config.json"), JSON.stringify({ process: { args: ["cmd"] } }));
     fakes = new FakeDeps();
-    task = new Task(fakes.deps(ID, {}, bundle));
+    task = new TaskRegistry(fakes.deps(ID, {}, bundle));
     await task.create({
       id: ID,
       bundle,

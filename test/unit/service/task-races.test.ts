@@ -1,12 +1,12 @@
 /**
  * Task races and leaks (found in review): exits observed while output drains, Delete giving up on an
- * exit, execs outliving their task. Driven through the real {@link Task} with the shared fakes.
+ * exit, execs outliving their task. Driven through the real task registry with the shared fakes.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Task } from "../../../src/service/task.js";
+import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { deferred } from "../../fakes/process-ops.js";
 import { FakeDeps } from "../../fakes/service-deps.js";
 
@@ -18,11 +18,11 @@ describe("Task races and leaks", () => {
   let dir: string;
   let bundle: string;
   let fakes: FakeDeps;
-  let task: Task;
+  let task: TaskRegistry;
 
   function setup(timeouts = {}): void {
     fakes = new FakeDeps();
-    task = new Task(fakes.deps(ID, timeouts, bundle));
+    task = new TaskRegistry(fakes.deps(ID, timeouts, bundle));
   }
 
   async function createTask(): Promise<number> {
@@ -126,7 +126,7 @@ describe("Task races and leaks", () => {
   it("an exec whose stdio opens while the task is deleted → NotFound, nothing added or left open", async () => {
     const deps = fakes.deps(ID, {}, bundle);
     const opening = deferred();
-    task = new Task({
+    task = new TaskRegistry({
       ...deps,
       openIO: async (cfg) => {
         if (cfg.stdout === "/fifo/e1") await opening.promise;

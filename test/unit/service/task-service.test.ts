@@ -11,7 +11,7 @@ import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Task as TaskV3 } from "../../../src/gen/containerd/task/v3/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
 import { silentLogger } from "../../../src/log/logger.js";
-import { Task } from "../../../src/service/task.js";
+import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { registerTaskService } from "../../../src/service/task-service.js";
 import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
 import { VERSION } from "../../../src/version.js";
@@ -38,7 +38,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
   let server: Server;
   let client: Client;
   let fakes: FakeDeps;
-  let task: Task;
+  let task: TaskRegistry;
   let shutdowns: number;
   let api: ReturnType<typeof createClient<typeof TaskV2>>;
 
@@ -50,7 +50,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
       runhcsOptionsSeen?.push(o);
       return runhcs;
     };
-    task = new Task({ ...deps, runhcs: recordOptions });
+    task = new TaskRegistry({ ...deps, runhcs: recordOptions });
     shutdowns = 0;
     server = new Server();
     registerTaskService(server, task, { logger: silentLogger, shutdown: () => shutdowns++ });

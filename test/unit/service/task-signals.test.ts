@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../../src/errdefs.js";
 import type { ContainerProcessTarget } from "../../../src/platform/types.js";
-import { Task } from "../../../src/service/task.js";
+import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { FakeDeps } from "../../fakes/service-deps.js";
 
 const ID = "task1";
@@ -19,7 +19,7 @@ describe("Task kill: runhcs's signal rules and the ContainerProcesses seam", () 
   let dir: string;
   let bundle: string;
   let fakes: FakeDeps;
-  let task: Task;
+  let task: TaskRegistry;
   let reached: Array<{ target: ContainerProcessTarget; signal: number; fallback: boolean | undefined }>;
   let failWith: Error | undefined;
 
@@ -28,7 +28,7 @@ describe("Task kill: runhcs's signal rules and the ContainerProcesses seam", () 
     fakes = new FakeDeps();
     reached = [];
     failWith = undefined;
-    task = new Task({
+    task = new TaskRegistry({
       ...fakes.deps(ID, {}, bundle),
       containerProcesses: {
         signal: async (target, signal, options) => {

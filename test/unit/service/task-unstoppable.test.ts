@@ -13,7 +13,7 @@ import { readCreated } from "../../../src/bundle/created-files.js";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
 import { silentLogger } from "../../../src/log/logger.js";
-import { Task } from "../../../src/service/task.js";
+import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { registerTaskService } from "../../../src/service/task-service.js";
 import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
 import { FakeDeps, runhcsError } from "../../fakes/service-deps.js";
@@ -39,7 +39,7 @@ describe("Task: nothing waits for an exit that cannot come; the bundle is the sh
     await mkdir(bundle);
     await writeFile(join(bundle, "config.json"), CONFIG);
     fakes = new FakeDeps();
-    const task = new Task(fakes.deps(ID, { deleteExitMs: 300 }, bundle));
+    const task = new TaskRegistry(fakes.deps(ID, { deleteExitMs: 300 }, bundle));
     server = new Server();
     registerTaskService(server, task, { logger: silentLogger, shutdown: () => {} });
     const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
