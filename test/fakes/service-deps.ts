@@ -1,4 +1,6 @@
 import { writeFile } from "node:fs/promises";
+import { create } from "@bufbuild/protobuf";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { CanceledError, DeadlineExceededError } from "../../src/errdefs.js";
 import type { EventOf, Topic } from "../../src/events/topics.js";
 import { silentLogger } from "../../src/log/logger.js";
@@ -17,6 +19,12 @@ import { ownTaskOnly } from "../../src/service/task-registry.js";
 import { type Deferred, deferred } from "./process-ops.js";
 
 /** A runhcs failure with runhcs's own message, as the real client reports it. */
+/** An exec's process spec as containerd sends it (an Any of the OCI Process): `sh` in `/`. */
+export const SH_EXEC_SPEC = create(AnySchema, {
+  typeUrl: "types.containerd.io/opencontainers/runtime-spec/1/Process",
+  value: new TextEncoder().encode(JSON.stringify({ args: ["sh"], cwd: "/" })),
+});
+
 export function runhcsError(command: string, message: string): RuntimeError {
   return new RuntimeError({ command, argv: ["runhcs", command], exitCode: 1, runtimeMessage: message });
 }

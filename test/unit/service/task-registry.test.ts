@@ -8,21 +8,16 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
 import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { registerTaskService } from "../../../src/service/task-service.js";
 import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
-import { FakeDeps, FakeRunhcs } from "../../fakes/service-deps.js";
+import { FakeDeps, FakeRunhcs, SH_EXEC_SPEC } from "../../fakes/service-deps.js";
 
 const IDS = ["t1", "t2", "t3"] as const;
-const SPEC = create(AnySchema, {
-  typeUrl: "types.containerd.io/opencontainers/runtime-spec/1/Process",
-  value: new TextEncoder().encode(JSON.stringify({ args: ["sh"], cwd: "/" })),
-});
+const SPEC = SH_EXEC_SPEC;
 
 describe("Task registry: many tasks on one server", () => {
   let dir: string;

@@ -7,8 +7,6 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { readCreated } from "../../../src/bundle/created-files.js";
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
@@ -16,14 +14,11 @@ import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { registerTaskService } from "../../../src/service/task-service.js";
 import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
-import { FakeDeps, runhcsError } from "../../fakes/service-deps.js";
+import { FakeDeps, runhcsError, SH_EXEC_SPEC } from "../../fakes/service-deps.js";
 
 const ID = "task1";
 const CONFIG = JSON.stringify({ process: { args: ["sh"] }, root: { path: "r" } });
-const SPEC = create(AnySchema, {
-  typeUrl: "types.containerd.io/opencontainers/runtime-spec/1/Process",
-  value: new TextEncoder().encode(JSON.stringify({ args: ["sh"], cwd: "/" })),
-});
+const SPEC = SH_EXEC_SPEC;
 
 describe("Task: nothing waits for an exit that cannot come; the bundle is the shim's", () => {
   let dir: string;
