@@ -7,9 +7,10 @@
 import { readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Task as TaskV2 } from "../../src/gen/containerd/task/v2/shim_pb.js";
+import { RUNHCS_BINARY_ENV, RUNHCS_TIMEOUT_ENV } from "../../src/runhcs/index.js";
 import { Client, createClient } from "../../src/ttrpc/index.js";
 import { PrivateContainerd, REPO, sleep } from "../integration/containerd-harness.js";
-import type { FaultPlan } from "../sim/faults.js";
+import { FAULTS_ENV, type FaultPlan } from "../sim/faults.js";
 
 /** Deadline of runhcs calls in the fault suite (`$RUNHCS_TIMEOUT`): a hung runhcs fails this fast. */
 export const RUNHCS_TIMEOUT_S = 8;
@@ -33,7 +34,7 @@ export class FaultyContainerd {
     symlinkSync(join(REPO, "test/sim/bin/runhcs"), link);
     const c = await PrivateContainerd.start({
       prefix: "shim-faults",
-      env: { RUNHCS_SIM_FAULTS: plan, RUNHCS_BINARY: link, RUNHCS_TIMEOUT: String(RUNHCS_TIMEOUT_S) },
+      env: { [FAULTS_ENV]: plan, [RUNHCS_BINARY_ENV]: link, [RUNHCS_TIMEOUT_ENV]: String(RUNHCS_TIMEOUT_S) },
     });
     return new FaultyContainerd(c, plan, link);
   }

@@ -47,8 +47,6 @@ export interface PtyOptions {
 
 export interface PtyProcess {
   readonly pid: number;
-  /** The terminal's name, e.g. /dev/pts/3. */
-  readonly path: string;
   /** Everything the terminal outputs, in order, until EOF. */
   onData(listener: (chunk: Buffer) => void): void;
   write(data: string | Buffer): void;
@@ -115,7 +113,6 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions): PtyPro
 
   return {
     pid: term.pid,
-    path: term.pty,
     onData: (l) => listeners.push(l),
     write: (data) => master.write(data),
     resize: (cols, rows) => pty.resize(term.fd, cols, rows),
