@@ -1,8 +1,10 @@
 import { writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { CanceledError, DeadlineExceededError } from "../../src/errdefs.js";
 import type { EventOf, Topic } from "../../src/events/topics.js";
+import { Task as TaskV2 } from "../../src/gen/containerd/task/v2/shim_pb.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { PosixContainerProcesses } from "../../src/platform/posix-container-processes.js";
 import type { ExitInfo, ProcessTree, ProcessWaiter, Signals } from "../../src/platform/types.js";
@@ -15,7 +17,10 @@ import type {
   StdioConfig,
   TaskTimeouts,
 } from "../../src/service/deps.js";
+import type { TaskRegistry } from "../../src/service/task-registry.js";
 import { ownTaskOnly } from "../../src/service/task-registry.js";
+import { registerTaskService } from "../../src/service/task-service.js";
+import { Client, createClient, Server, type TypedClient } from "../../src/ttrpc/index.js";
 import { type Deferred, deferred } from "./process-ops.js";
 
 /** A runhcs failure with runhcs's own message, as the real client reports it. */
@@ -24,6 +29,23 @@ export const SH_EXEC_SPEC = create(AnySchema, {
   typeUrl: "types.containerd.io/opencontainers/runtime-spec/1/Process",
   value: new TextEncoder().encode(JSON.stringify({ args: ["sh"], cwd: "/" })),
 });
+
+/**
+ * Serves `registry`'s Task API over the shim's own transport in `dir` (a unix socket; a named pipe on
+ * Windows) and connects a typed client to it.
+ */
+export async function serveTaskApi(
+  dir: string,
+  registry: TaskRegistry,
+  shutdown: () => void = () => {},
+): Promise<{ server: Server; client: Client; api: TypedClient<typeof TaskV2> }> {
+  const server = new Server();
+  registerTaskService(server, registry, { logger: silentLogger, shutdown });
+  const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
+  await server.listen(socket);
+  const client = await Client.connect(socket);
+  return { server, client, api: createClient(client, TaskV2) };
+}
 
 export function runhcsError(command: string, message: string): RuntimeError {
   return new RuntimeError({ command, argv: ["runhcs", command], exitCode: 1, runtimeMessage: message });

@@ -8,13 +8,11 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
+import type { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
-import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
-import { registerTaskService } from "../../../src/service/task-service.js";
-import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
-import { FakeDeps, FakeRunhcs, SH_EXEC_SPEC } from "../../fakes/service-deps.js";
+import { type Client, Code, type createClient, type Server } from "../../../src/ttrpc/index.js";
+import { FakeDeps, FakeRunhcs, SH_EXEC_SPEC, serveTaskApi } from "../../fakes/service-deps.js";
 
 const IDS = ["t1", "t2", "t3"] as const;
 const SPEC = SH_EXEC_SPEC;
@@ -48,12 +46,7 @@ describe("Task registry: many tasks on one server", () => {
       runhcs: (o) => runhcsOf.get(basename(o.cwd ?? ""))!,
     });
     shutdowns = 0;
-    server = new Server();
-    registerTaskService(server, registry, { logger: silentLogger, shutdown: () => shutdowns++ });
-    const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
-    await server.listen(socket);
-    client = await Client.connect(socket);
-    api = createClient(client, TaskV2);
+    ({ server, client, api } = await serveTaskApi(dir, registry, () => shutdowns++));
   });
 
   afterEach(async () => {

@@ -10,12 +10,11 @@ import { OptionsSchema, ProcessDetailsSchema } from "../../../src/gen/containerd
 import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Task as TaskV3 } from "../../../src/gen/containerd/task/v3/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
-import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { registerTaskService } from "../../../src/service/task-service.js";
 import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
 import { VERSION } from "../../../src/version.js";
-import { FakeDeps, runhcsError } from "../../fakes/service-deps.js";
+import { FakeDeps, runhcsError, serveTaskApi } from "../../fakes/service-deps.js";
 
 const ID = "task1";
 const PROCESS_TYPE = "types.containerd.io/opencontainers/runtime-spec/1/Process";
@@ -52,13 +51,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     };
     task = new TaskRegistry({ ...deps, runhcs: recordOptions });
     shutdowns = 0;
-    server = new Server();
-    registerTaskService(server, task, { logger: silentLogger, shutdown: () => shutdowns++ });
-    // The shim's own transport: a unix socket, a named pipe on Windows.
-    const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
-    await server.listen(socket);
-    client = await Client.connect(socket);
-    api = createClient(client, TaskV2);
+    ({ server, client, api } = await serveTaskApi(dir, task, () => shutdowns++));
   }
 
   beforeEach(async () => {

@@ -6,15 +6,13 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { readCreated } from "../../../src/bundle/created-files.js";
-import { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
+import type { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
-import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
-import { registerTaskService } from "../../../src/service/task-service.js";
-import { Client, Code, createClient, Server } from "../../../src/ttrpc/index.js";
-import { FakeDeps, runhcsError, SH_EXEC_SPEC } from "../../fakes/service-deps.js";
+import { type Client, Code, type createClient, type Server } from "../../../src/ttrpc/index.js";
+import { FakeDeps, runhcsError, SH_EXEC_SPEC, serveTaskApi } from "../../fakes/service-deps.js";
 
 const ID = "task1";
 const CONFIG = JSON.stringify({ process: { args: ["sh"] }, root: { path: "r" } });
@@ -35,12 +33,7 @@ describe("Task: nothing waits for an exit that cannot come; the bundle is the sh
     await writeFile(join(bundle, "config.json"), CONFIG);
     fakes = new FakeDeps();
     const task = new TaskRegistry(fakes.deps(ID, { deleteExitMs: 300 }, bundle));
-    server = new Server();
-    registerTaskService(server, task, { logger: silentLogger, shutdown: () => {} });
-    const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
-    await server.listen(socket);
-    client = await Client.connect(socket);
-    api = createClient(client, TaskV2);
+    ({ server, client, api } = await serveTaskApi(dir, task));
   });
 
   afterEach(async () => {
