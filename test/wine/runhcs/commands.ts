@@ -206,26 +206,27 @@ async function del({ g, id, flags }: Call): Promise<number> {
   if (c.status === "running" && !force) {
     throw new Error(`cannot delete container ${id} that is not stopped: ${c.status}`);
   }
+  // The helpers (the init's `shim`, each exec's `pid-<helper>`), read before they start clearing them.
+  const helpers = helperPids(g.root, id);
   // container.go Kill (created/running) = Terminate + Wait; a stopped compute system is closed too.
   await csRequest(id, "shutdown", 60_000);
-  // Helpers clear their `pid-<helper>` (and the init helper `shim`) as they exit: give them that
-  // chance before the key goes (bounded: a killed helper never clears anything).
+  // Helpers clear their `pid-<helper>` (and the init helper `shim`) as they exit: give them that chance
+  // before the key goes, and wait for the processes themselves, not for those values: a helper clears its
+  // value just before it exits (bounded: a killed helper never clears anything).
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    let pending = false;
-    try {
-      const rec = readRecord(g.root, id);
-      const helpers = [...rec.values.keys()]
-        .filter((k) => k.startsWith("pid-"))
-        .map((k) => Number(k.slice(4)));
-      if (rec.shimPid > 0) helpers.push(rec.shimPid);
-      pending = helpers.some(alive);
-    } catch {}
-    if (!pending || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  while (helpers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   removeState(g.root, id);
   return 0;
+}
+
+function helperPids(root: string, id: string): number[] {
+  try {
+    const rec = readRecord(root, id);
+    const pids = [...rec.values.keys()].filter((k) => k.startsWith("pid-")).map((k) => Number(k.slice(4)));
+    return rec.shimPid > 0 ? [...pids, rec.shimPid] : pids;
+  } catch {
+    return [];
+  }
 }
 
 export const commands: { [name: string]: ((call: Call) => Promise<number>) | undefined } = {
