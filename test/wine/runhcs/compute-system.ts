@@ -18,6 +18,7 @@
  *   shutdown                 ok once every process ended (HcsTerminateComputeSystem); then exits
  * When the init process exits the container stops: the remaining processes are terminated (shim.go's
  * `c.hc.Shutdown`/`Terminate` after `cmd.Wait()`), state Stopped.
+ * A process's stdio ends with the process (HCS closes it at the exit), at the latest 2 s after the exit.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -58,6 +59,7 @@ class Output {
   #dropped = false;
   constructor(stream: NodeJS.ReadableStream | null) {
     stream?.on("data", (c: Buffer) => {
+      if (this.#ended) return; // past the grace after the exit
       if (this.#sink) this.#sink.write(c);
       else if (!this.#dropped) this.#chunks.push(c);
     });
@@ -68,6 +70,21 @@ class Output {
     stream?.on("error", () => {});
     if (!stream) this.#ended = true;
   }
+  /**
+   * The process exited: its output ends within `graceMs` even when the pipe does not report its end.
+   * HCS closes a process's stdio when the process exits; under Wine the pipe of a process ended with
+   * TerminateProcess sometimes reports its end only when another process of the container exits (seen:
+   * 22 s later, with the exec's helper, and `runhcs exec` waiting on it, held all that time).
+   */
+  endAfterExit(graceMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.#sink?.end();
+    }, graceMs);
+    timer.unref();
+  }
+
   attach(sink: Writable): void {
     this.#sink = sink;
     sink.on("error", () => {});
@@ -81,6 +98,9 @@ class Output {
     if (this.#ended) sink.end();
   }
 }
+
+/** How long a process's output may go on after its exit (the rest of what it wrote is still in the pipe). */
+const OUTPUT_GRACE_MS = 2_000;
 
 interface Proc {
   pid: number;
@@ -145,6 +165,8 @@ export async function runComputeSystem(root: string, id: string, ready: net.Sock
         child.stdin?.on("error", () => {});
         void exited.then((code) => {
           p.exitCode = code;
+          p.out.endAfterExit(OUTPUT_GRACE_MS);
+          p.err.endAfterExit(OUTPUT_GRACE_MS);
           if (init) void stop();
         });
         procs.set(pid, p);
