@@ -8,6 +8,7 @@ import { posix } from "node:path";
 import { PosixShimAddress } from "./posix-address.js";
 import { PosixContainerProcesses } from "./posix-container-processes.js";
 import { loadLibc } from "./posix-libc.js";
+import { withStartLock } from "./posix-start-lock.js";
 import { ProcProcessTree } from "./posix-tree.js";
 import { PosixProcessWaiter } from "./posix-waiter.js";
 import { PosixSignals } from "./signals.js";
@@ -83,6 +84,7 @@ export const posixPlatform: Platform = {
   listenTaskApi,
   openShimLog: (endpoint, ways) => ways.fifo(endpoint),
   endStrayServer: (ways) => ways.signalByPid(),
+  withStartLock,
   pickStdio: (ways) => ways.fifos(),
   requiresLayerFolders: false,
   killedExitStatus: 128 + SIGKILL,

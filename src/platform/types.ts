@@ -224,6 +224,13 @@ export interface ShimHosting {
   openShimLog<T>(endpoint: string, ways: ShimLogWays<T>): T;
   /** Runs this OS's way of ending a stray server. */
   endStrayServer<T>(ways: StrayServerWays<T>): T;
+  /**
+   * Runs `fn` holding the start lock of the server that listens (or will) on `listenPath`: across
+   * processes, one `start` at a time decides whether a group's server runs, replaces a stale one and
+   * spawns it. Released when `fn` settles, or by the OS when the holder dies. posix: a flock on a lock file
+   * beside the socket; Windows: a named mutex.
+   */
+  withStartLock<T>(listenPath: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /** The ways containerd hands a task's stdio to the shim; {@link Platform.pickStdio} takes the one of this OS. */

@@ -25,6 +25,7 @@ import { loadKernel32 } from "./windows-kernel32.js";
 import { loadPipeApi } from "./windows-pipe-api.js";
 import { SecurePipeServer, SHIM_PIPE_SDDL } from "./windows-pipe-server.js";
 import { loadRegistry } from "./windows-registry.js";
+import { withStartLock } from "./windows-start-lock.js";
 import { toolhelpProcessTree } from "./windows-toolhelp.js";
 import { loadWindowsProcessTree, WindowsProcessTree } from "./windows-tree.js";
 import { loadVmcompute } from "./windows-vmcompute.js";
@@ -96,6 +97,7 @@ export const windowsPlatform: Platform = {
   listenTaskApi: async (listenPath, server) => server.serve(listenPipe(listenPath)),
   openShimLog: (endpoint, ways) => ways.pipeServer(listenPipe(endpoint)),
   endStrayServer: (ways) => ways.askToShutDown(),
+  withStartLock,
   pickStdio: (ways) => ways.namedPipes(),
   requiresLayerFolders: true,
   killedExitStatus: UNKNOWN_EXIT_CODE,

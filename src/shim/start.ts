@@ -3,11 +3,13 @@
  * they close, and takes the trimmed output as the Task API address. So `start` prints exactly the
  * address and nothing else on success, and a one-line reason (non-zero exit) on failure.
  *
- * It spawns the server (this program without an action, plus `-socket`) in its own session, with no
- * stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
+ * The address is the container's group's (`group.ts`: an annotation, else the CRI sandbox id, else the
+ * container id). Under the group's start lock (one `start` at a time across processes): when a server
+ * already answers there, the container joins it (or containerd retried) and `start` prints that address.
+ * Otherwise it spawns the server (this program without an action, plus `-socket`) in its own session, with
+ * no stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
  * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, records them as the
- * shim's (for the `delete` action, `bundle/created-files.ts`), and prints the address. When a server
- * already answers on the address (containerd retried), it prints the same address. Whatever goes wrong,
+ * shim's (for the `delete` action, `bundle/created-files.ts`), and prints the address. Whatever goes wrong,
  * the spawned server is killed and the files written are removed, so nothing is left running or listening.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -20,6 +22,7 @@ import { BUNDLE_FILES } from "../bundle/files.js";
 import { platform } from "../platform/index.js";
 import type { StartInput } from "./compat.js";
 import type { ShimFlags } from "./flags.js";
+import { shimGroup } from "./group.js";
 import { accepts } from "./probe.js";
 import { errorText, READY_FD_ENV, READY_OK } from "./ready.js";
 import { selfCommand, selfDir } from "./self.js";
@@ -50,18 +53,34 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
   const shimAddress = platform.createShimAddress(input.socketDir ? { socketDir: input.socketDir } : {});
   const address = shimAddress.socketAddress({
     namespace: flags.namespace,
-    id: flags.id,
+    id: await shimGroup(bundle, flags.id),
     containerdAddress: flags.address,
   });
   const listenPath = shimAddress.toListenPath(address);
-  if (await accepts(listenPath)) {
-    // A live server for this task (a second start): containerd reconnects through the address file after
-    // a restart, so it is written here too (as containerd's own StartShim does).
-    await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
-    await recordCreated(bundle, [BUNDLE_FILES.address]);
+  return platform.withStartLock(listenPath, async () => {
+    if (await accepts(listenPath)) {
+      // The group's server runs (another container of the group, or a second start of this one): this
+      // container joins it. containerd reconnects through the address file after a restart, so it is
+      // written here too (as containerd's own StartShim does). No shim.pid: the server is not this task's.
+      await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
+      await recordCreated(bundle, [BUNDLE_FILES.address]);
+      return address;
+    }
+    await removeStaleSocket(listenPath); // a dead server's socket: nobody else replaces it while we hold the lock
+    await spawnAndWait(flags, input, address, listenPath, bundle, opts);
     return address;
-  }
+  });
+}
 
+/** Spawns the group's server, waits until it listens, writes and records `shim.pid` and `address`. */
+async function spawnAndWait(
+  flags: ShimFlags,
+  input: StartInput,
+  address: string,
+  listenPath: string,
+  bundle: string,
+  opts: StartOptions,
+): Promise<void> {
   const child = spawnServer(flags, input, address, bundle, opts.serverCommand);
   const written: string[] = [];
   const write = async (name: string, text: string) => {
@@ -82,7 +101,6 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
     throw err;
   }
   child.unref();
-  return address;
 }
 
 /** Empty stdin (the usual case) needs no decoding, so protobuf is loaded only for real input. */

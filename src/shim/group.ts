@@ -1,0 +1,52 @@
+/**
+ * Which server a container's `start` joins. containerd lets `start` print the address of a server that
+ * already runs (containerd's runc v2 shim groups by `io.containerd.runc.v2.group` and the CRI sandbox id;
+ * hcsshim serves a whole pod from one shim), so the containers of one group share one Node process.
+ *
+ * The group is, in this order: the bundle's `config.json` annotation {@link GROUP_ANNOTATION}, the CRI
+ * sandbox id ({@link SANDBOX_ID_ANNOTATION}; a pod's sandbox carries its own id, its workload containers
+ * carry the sandbox's), else the container's own id (one server per container, as before). The server's
+ * address is derived from the group the way containerd derives a shim's from its id.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CONFIG_FILE_NAME } from "../bundle/spec-file.js";
+import { validateId } from "../ids.js";
+
+/** Our own grouping annotation (an operator's or orchestrator's explicit choice). */
+export const GROUP_ANNOTATION = "io.containerd.runhcs.v1.group";
+/** The CRI plugin's sandbox id annotation (containerd `pkg/cri/annotations`). */
+export const SANDBOX_ID_ANNOTATION = "io.kubernetes.cri.sandbox-id";
+
+/** The group of container `id` whose bundle is `bundle` (throws InvalidArgument for a bad annotation). */
+export async function shimGroup(bundle: string, id: string): Promise<string> {
+  const annotations = await readAnnotations(bundle);
+  for (const key of [GROUP_ANNOTATION, SANDBOX_ID_ANNOTATION]) {
+    const value = annotations[key];
+    if (value === undefined || value === "") continue;
+    validateId(value, `annotation ${key}`);
+    return value;
+  }
+  return id;
+}
+
+/** `config.json`'s annotations; none when there is no spec yet or it has none (string values only). */
+async function readAnnotations(bundle: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(join(bundle, CONFIG_FILE_NAME), "utf8");
+  } catch {
+    return {};
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch {
+    return {}; // Create reports a bad spec with its reason; start only looks for a group
+  }
+  const annotations = (spec as { annotations?: unknown } | null)?.annotations;
+  if (typeof annotations !== "object" || annotations === null) return {};
+  return Object.fromEntries(
+    Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+}
