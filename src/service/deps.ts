@@ -66,9 +66,22 @@ export interface Admission {
   bundleOf(id: string): string;
 }
 
+/**
+ * The log of each task: containerd reads one endpoint per task it started (also for a task that joined a
+ * running server), so a task's lines go to its own. `logger` of {@link TaskDeps} is the server's.
+ */
+export interface TaskLogs {
+  /** The logger of task `id` (created in `bundle`); its endpoint is opened now. */
+  open(id: string, bundle: string): Logger;
+  /** Flushes (bounded) and releases task `id`'s endpoint; the server's own is kept. */
+  close(id: string): Promise<void>;
+}
+
 /** Everything the task registry (the server's tasks) depends on: its tasks' dependencies and admission. */
 export interface ServerDeps extends TaskDeps {
   readonly admission: Admission;
+  /** Per-task logs; without it every task logs to `logger`. */
+  readonly taskLogs?: TaskLogs;
 }
 
 export interface TaskTimeouts {

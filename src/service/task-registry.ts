@@ -3,6 +3,8 @@
  * task its `id` names. Tasks share nothing but the server's dependencies (events, the exit waiter, the
  * platform): a request for one task never waits on another's mutex, runhcs call or query limiter.
  */
+
+import { dirname, join } from "node:path";
 import {
   AlreadyExistsError,
   FailedPreconditionError,
@@ -16,12 +18,18 @@ import { Task } from "./container-task.js";
 import type { Admission, ServerDeps } from "./deps.js";
 import type { CreateConfig, ExecConfig, ProcessView } from "./task.js";
 
-/** The admission of a shim started for one container: its `-id`, in its `-bundle`. */
-export function ownTaskOnly(shimId: string, bundle: string): Admission {
+/**
+ * The admission of a server started for container `shimId` in `bundle`: that container, and the other
+ * containers of its group (`shim/group.ts`), each in its own bundle beside the server's. containerd makes
+ * one bundle per task, `<state>/io.containerd.runtime.v2.task/<namespace>/<id>`, so a task of the same
+ * namespace is `<parent of the server's bundle>/<id>`; a validated id cannot leave that directory.
+ */
+export function groupAdmission(shimId: string, bundle: string): Admission {
+  const parent = dirname(bundle);
   return {
     bundleOf(id: string): string {
-      if (id !== shimId) throw new InvalidArgumentError(`task id ${id} is not this shim's id ${shimId}`);
-      return bundle;
+      if (!isSafeId(id)) throw new InvalidArgumentError(`task id ${JSON.stringify(id)} is not a valid id`);
+      return id === shimId ? bundle : join(parent, id);
     },
   };
 }
@@ -50,13 +58,14 @@ export class TaskRegistry {
     if (!isSafeId(id)) throw new InvalidArgumentError(`task id ${JSON.stringify(id)} is not a valid id`);
     const bundle = this.#deps.admission.bundleOf(id);
     if (this.#tasks.has(id)) throw new AlreadyExistsError(`task ${id}`);
-    const task = new Task(id, this.#deps);
+    const logger = this.#deps.taskLogs?.open(id, bundle) ?? this.#deps.logger;
+    const task = new Task(id, { ...this.#deps, logger });
     this.#tasks.set(id, task);
     try {
       await checkBundle(cfg.bundle, bundle);
       return await task.create(cfg);
     } catch (err: unknown) {
-      this.#tasks.delete(id);
+      this.#remove(task);
       throw err;
     }
   }
@@ -87,8 +96,14 @@ export class TaskRegistry {
     try {
       return await task.delete(execId);
     } finally {
-      if (task.deleted && this.#tasks.get(id) === task) this.#tasks.delete(id);
+      if (task.deleted) this.#remove(task);
     }
+  }
+
+  #remove(task: Task): void {
+    if (this.#tasks.get(task.id) !== task) return;
+    this.#tasks.delete(task.id);
+    void this.#deps.taskLogs?.close(task.id);
   }
 
   state(id: string, execId: string): ProcessView {

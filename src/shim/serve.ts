@@ -15,7 +15,7 @@ import { createLogger, type Logger } from "../log/logger.js";
 import { platform } from "../platform/index.js";
 import { Runhcs } from "../runhcs/index.js";
 import type { ServerDeps } from "../service/deps.js";
-import { ownTaskOnly, TaskRegistry } from "../service/task-registry.js";
+import { groupAdmission, TaskRegistry } from "../service/task-registry.js";
 import { registerTaskService } from "../service/task-service.js";
 import { createProcessIO, defaultStdioPlatform } from "../stdio/index.js";
 import { Server } from "../ttrpc/index.js";
@@ -24,6 +24,7 @@ import type { LogSink } from "./log-sink.js";
 import { signalReady } from "./ready.js";
 import { selfDir } from "./self.js";
 import { openServerLog } from "./server-log.js";
+import { ShimTaskLogs } from "./task-logs.js";
 import { TTRPC_ADDRESS_ENV } from "./ttrpc-address.js";
 import { ttrpcLogHooks } from "./ttrpc-log.js";
 
@@ -48,6 +49,12 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
   // A crash still ends the shim (containerd then cleans up with `delete`), but its reason reaches the log.
   process.on("uncaughtExceptionMonitor", (err, origin) => logger.fatal({ err, origin }, "shim crashed"));
 
+  const taskLogs = new ShimTaskLogs({
+    namespace: flags.namespace,
+    serverId: flags.id,
+    server: logger,
+    debug: flags.debug,
+  });
   const waiter = platform.createProcessWaiter();
   let server: Server | undefined;
   let publisher: EventPublisher | undefined;
@@ -57,8 +64,9 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
     server = new Server(ttrpcLogHooks(logger));
     const stdioPlatform = defaultStdioPlatform();
     const deps: ServerDeps = {
-      admission: ownTaskOnly(flags.id, flags.bundle || process.cwd()),
+      admission: groupAdmission(flags.id, flags.bundle || process.cwd()),
       logger,
+      taskLogs,
       events: publisher,
       waiter,
       tree: platform.createProcessTree(),
@@ -87,10 +95,10 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
   } catch (err: unknown) {
     logger.error({ err }, "shim failed");
     signalReady(err); // no-op once readiness was reported
-    await stop(server, publisher, waiter, sink, logger);
+    await stop(server, publisher, waiter, [taskLogs, sink], logger);
     throw err;
   }
-  await stop(server, publisher, waiter, sink, logger);
+  await stop(server, publisher, waiter, [taskLogs, sink], logger);
   return 0;
 }
 
@@ -98,7 +106,7 @@ async function stop(
   server: Server | undefined,
   publisher: EventPublisher | undefined,
   waiter: { close(): void },
-  sink: LogSink,
+  [taskLogs, sink]: [ShimTaskLogs, LogSink],
   logger: Logger,
 ): Promise<void> {
   if (server) {
@@ -109,7 +117,7 @@ async function stop(
   await publisher?.close(EVENT_FLUSH_TIMEOUT_MS);
   waiter.close();
   logger.info("shim exited");
-  await sink.close();
+  await Promise.all([taskLogs.closeAll(), sink.close()]);
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
   TaskTimeouts,
 } from "../../src/service/deps.js";
 import type { TaskRegistry } from "../../src/service/task-registry.js";
-import { ownTaskOnly } from "../../src/service/task-registry.js";
+import { groupAdmission } from "../../src/service/task-registry.js";
 import { registerTaskService } from "../../src/service/task-service.js";
 import { Client, createClient, Server, type TypedClient } from "../../src/ttrpc/index.js";
 import { type Deferred, deferred } from "./process-ops.js";
@@ -38,13 +38,14 @@ export async function serveTaskApi(
   dir: string,
   registry: TaskRegistry,
   shutdown: () => void = () => {},
-): Promise<{ server: Server; client: Client; api: TypedClient<typeof TaskV2> }> {
+): Promise<{ server: Server; client: Client; api: TypedClient<typeof TaskV2>; address: string }> {
   const server = new Server();
   registerTaskService(server, registry, { logger: silentLogger, shutdown });
   const socket = process.platform === "win32" ? `\\\\.\\pipe\\${basename(dir)}` : join(dir, "shim.sock");
   await server.listen(socket);
   const client = await Client.connect(socket);
-  return { server, client, api: createClient(client, TaskV2) };
+  const address = process.platform === "win32" ? socket : `unix://${socket}`;
+  return { server, client, api: createClient(client, TaskV2), address };
 }
 
 export function runhcsError(command: string, message: string): RuntimeError {
@@ -247,7 +248,7 @@ export class FakeDeps {
       },
     };
     return {
-      admission: ownTaskOnly(shimId, bundle),
+      admission: groupAdmission(shimId, bundle),
       logger: silentLogger,
       events: this.events,
       waiter: this.waiter,

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Task as TaskV2 } from "../../../src/gen/containerd/task/v2/shim_pb.js";
 import { Status } from "../../../src/gen/containerd/types/task/task_pb.js";
+import { silentLogger } from "../../../src/log/logger.js";
 import { TaskRegistry } from "../../../src/service/task-registry.js";
 import { type Client, Code, type createClient, type Server } from "../../../src/ttrpc/index.js";
 import { FakeDeps, FakeRunhcs, SH_EXEC_SPEC, serveTaskApi } from "../../fakes/service-deps.js";
@@ -25,6 +26,8 @@ describe("Task registry: many tasks on one server", () => {
   /** Each task's own runhcs (t1's pids from 1000, t2's from 2000, ...). */
   let runhcsOf: Map<string, FakeRunhcs>;
   let shutdowns: number;
+  /** What the registry asked of the per-task logs. */
+  let logs: string[];
   let api: ReturnType<typeof createClient<typeof TaskV2>>;
 
   beforeEach(async () => {
@@ -40,12 +43,19 @@ describe("Task registry: many tasks on one server", () => {
       runhcsOf.set(id, runhcs);
     }
     const registry = new TaskRegistry({
+      // A group's server, started for t1 (`groupAdmission`): every task whose bundle is `<dir>/<id>`.
       ...fakes.deps("t1", { deleteExitMs: 300 }, join(dir, "t1")),
-      // A server that takes every task whose bundle is `<dir>/<id>` (as a group's server will).
-      admission: { bundleOf: (id) => join(dir, id) },
+      taskLogs: {
+        open: (id, bundle) => {
+          logs.push(`open ${id} ${bundle}`);
+          return silentLogger;
+        },
+        close: async (id) => void logs.push(`close ${id}`),
+      },
       runhcs: (o) => runhcsOf.get(basename(o.cwd ?? ""))!,
     });
     shutdowns = 0;
+    logs = [];
     ({ server, client, api } = await serveTaskApi(dir, registry, () => shutdowns++));
   });
 
@@ -183,6 +193,31 @@ describe("Task registry: many tasks on one server", () => {
     await api.kill({ id: "t1", signal: 9 });
     await assert.rejects(t1Start, { code: Code.Canceled });
     assert.equal((await api.wait({ id: "t1" })).exitStatus, 137);
+  });
+
+  it("admission: a task of the group in its own bundle beside the server's, nothing else; each task its own log", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "svc-outside-"));
+    try {
+      await mkdir(join(outside, "t2"));
+      for (const bundle of [join(outside, "t2"), join(dir, "t3"), dir, "t2"]) {
+        await assert.rejects(api.create({ id: "t2", bundle }), { code: Code.InvalidArgument }, bundle);
+      }
+      await assert.rejects(api.create({ id: "..", bundle: dir }), { code: Code.InvalidArgument });
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+    // A refused Create released the log it opened.
+    assert.deepEqual(
+      logs,
+      Array(4)
+        .fill([`open t2 ${join(dir, "t2")}`, "close t2"])
+        .flat(),
+    );
+    logs = [];
+    await createAll();
+    helperExitsOnDelete("t3", 3000);
+    await api.delete({ id: "t3" });
+    assert.deepEqual(logs, [...IDS.map((id) => `open ${id} ${join(dir, id)}`), "close t3"]);
   });
 
   it("Shutdown: refused for a task still held, answered without exiting while others remain; exits after the last", async () => {
