@@ -195,15 +195,16 @@ export interface ShimLogWays<T> {
 }
 
 /**
- * The ways the `delete` action ends a server of the task that outlived containerd's connection;
- * {@link ShimHosting.endStrayServer} takes the one of this OS.
+ * The ways the `delete` action ends a server of the task that no longer answers on its address (one that
+ * answers is asked over the Task API first, on every OS); {@link ShimHosting.endStrayServer} takes the one
+ * of this OS.
  */
 export interface StrayServerWays<T> {
   /**
-   * Windows: there is no /proc to tell a pid's command line, but the pipe name is unique to (namespace, id),
-   * so whatever still answers on it is this task's server: ask it to shut down over the Task API.
+   * Windows: nothing is left to end. A pipe goes away with its server, and without /proc a pid's command
+   * line cannot tell a hung server from a process that reused its pid, so no pid is signalled.
    */
-  askToShutDown(): T;
+  nothingLeft(): T;
   /**
    * posix: signal the pid of `shim.pid` once its command line shows it serves the address (a reused pid is
    * never signalled); with no such server, remove the socket file if nobody answers on it.

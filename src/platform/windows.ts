@@ -96,7 +96,7 @@ export const windowsPlatform: Platform = {
   listenPipe,
   listenTaskApi: async (listenPath, server) => server.serve(listenPipe(listenPath)),
   openShimLog: (endpoint, ways) => ways.pipeServer(listenPipe(endpoint)),
-  endStrayServer: (ways) => ways.askToShutDown(),
+  endStrayServer: (ways) => ways.nothingLeft(),
   withStartLock,
   pickStdio: (ways) => ways.namedPipes(),
   requiresLayerFolders: true,

@@ -6,9 +6,11 @@
  * It never fails because something is already gone: `runhcs delete --force` (not-found is fine), then the
  * processes still left (the init and exec pids runhcs wrote in the bundle, with their descendants) are
  * killed, then the files the shim created in the bundle are removed (never the bundle itself, `config.json`,
- * `rootfs` or containerd's `log`). If the server itself still runs (containerd dropped the connection but
- * the process lives on), it gets SIGTERM and exits cleanly; otherwise its socket file, if nobody answers
- * on it any more, is removed.
+ * `rootfs` or containerd's `log`). containerd 1.6 runs it after every task's connection closed, also for a
+ * task whose server holds other containers of its group: a server that still answers is asked to let this
+ * task go (Delete, then Shutdown without `now`: it exits only once no task is left), never signalled. A
+ * server that no longer answers is ended the platform's way (posix: SIGTERM when `shim.pid` still names
+ * it), and a socket file nobody answers on is removed.
  *
  * Which files are the shim's is not guessed from their names: `start`, Create and Exec record every file
  * they create, once they own the path (`bundle/created-files.ts`), and only recorded files are read (pid
@@ -94,17 +96,17 @@ export async function deleteShim(flags: ShimFlags, opts: DeleteOptions = {}): Pr
 
   const address = await readText(ours(BUNDLE_FILES.address));
   const shimPid = parsePid(await readText(ours(BUNDLE_FILES.shimPid)));
-  await platform.endStrayServer({
-    // It stops after answering, flushing its events and log.
-    askToShutDown: async () => {
-      if (address) await shutdownServer(address, flags.id, warn);
-    },
-    signalByPid: async () => {
-      // containerd gave up on a server that still runs: let it go (it closes its socket itself).
-      if (shimPid && address && (await isServerOf(shimPid, address))) signals.kill(shimPid, SIGTERM);
-      else if (address) await removeStaleSocket(platform.createShimAddress().toListenPath(address));
-    },
-  });
+  const listenPath = address ? platform.createShimAddress().toListenPath(address) : "";
+  if (!(address && (await releaseTask(listenPath, flags.id, warn)))) {
+    await platform.endStrayServer({
+      nothingLeft: async () => {},
+      signalByPid: async () => {
+        // containerd gave up on a server that still runs and no longer answers: let it go.
+        if (shimPid && address && (await isServerOf(shimPid, address))) signals.kill(shimPid, SIGTERM);
+        else if (address) await removeStaleSocket(listenPath);
+      },
+    });
+  }
 
   const isOurs = (n: string) => created.has(n) || created.has(tempTarget(n) ?? "");
   const removed = names.filter((n) => isOurs(n) && n !== BUNDLE_FILES.created);
@@ -136,28 +138,48 @@ export function encodeDeleteResponse(r: DeleteResult): Uint8Array {
   );
 }
 
-/** How long delete waits for a server that still answers to acknowledge Shutdown. */
-const SHUTDOWN_TIMEOUT_MS = 5_000;
+/** How long delete waits for a server that still answers (each call, and for the task to stop). */
+const SERVER_CALL_TIMEOUT_MS = 5_000;
+const STOP_POLL_MS = 100;
 
 /**
- * Windows: asks a server that still accepts on `address` to stop (`Shutdown` with `now`: the task is
- * gone, runhcs delete --force ran above). The server answers, then stops; a closed connection instead of
- * the answer is fine too.
+ * Lets a server that still answers on `listenPath` go of task `id`: Delete of the task (its processes were
+ * killed above, so it stops; not found when containerd deleted it already), then Shutdown without `now`,
+ * after which the server exits only when no task is left. It may hold other containers of its group, so
+ * it is never signalled or told to stop now. False when nobody answers (the caller ends a stray server).
  */
-async function shutdownServer(address: string, id: string, warn: (m: string) => void): Promise<void> {
-  if (!(await accepts(address))) return;
+async function releaseTask(listenPath: string, id: string, warn: (m: string) => void): Promise<boolean> {
+  if (!(await accepts(listenPath))) return false;
   let client: Client | undefined;
   try {
-    client = await Client.connect(address, { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-    await createClient(client, TaskV2).shutdown({ id, now: true }, { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-  } catch (err: unknown) {
-    if (!(err instanceof StatusError && err.code === Code.Unavailable)) {
-      warn(`shutdown of the running shim server: ${errorText(err)}`);
+    client = await Client.connect(listenPath, { timeoutMs: SERVER_CALL_TIMEOUT_MS });
+    const task = createClient(client, TaskV2);
+    const call = { timeoutMs: SERVER_CALL_TIMEOUT_MS };
+    const deadline = Date.now() + SERVER_CALL_TIMEOUT_MS;
+    for (;;) {
+      const done = await task.delete({ id }, call).then(
+        () => true,
+        (err: unknown) => {
+          if (codeOf(err) === Code.NotFound) return true;
+          if (codeOf(err) !== Code.FailedPrecondition || Date.now() > deadline) throw err;
+          return false; // not stopped yet: the server has not seen the exit of what was killed
+        },
+      );
+      if (done) break;
+      await new Promise((r) => setTimeout(r, STOP_POLL_MS));
     }
+    await task.shutdown({ id, now: false }, call);
+  } catch (err: unknown) {
+    // Unavailable: the server closed the connection as it exited, which is what was asked.
+    if (codeOf(err) !== Code.Unavailable)
+      warn(`releasing task ${id} from its shim server: ${errorText(err)}`);
   } finally {
     client?.close();
   }
+  return true;
 }
+
+const codeOf = (err: unknown) => (err instanceof StatusError ? err.code : undefined);
 
 /**
  * Whether `pid` is the server `start` spawned for `address` (its command line carries `-socket <address>`),

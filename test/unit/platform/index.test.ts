@@ -44,7 +44,7 @@ describe("platform/index", () => {
     const ways = {
       fifos: () => "fifos",
       namedPipes: () => "named pipes",
-      askToShutDown: () => "shutdown",
+      nothingLeft: () => "nothing",
       signalByPid: () => "signal",
       fifo: (path: string) => `fifo ${path}`,
     };
@@ -55,7 +55,7 @@ describe("platform/index", () => {
       p.killedExitStatus,
     ];
     assert.deepEqual(pick(posixPlatform), ["fifos", "signal", false, 137]);
-    assert.deepEqual(pick(windowsPlatform), ["named pipes", "shutdown", true, 255]);
+    assert.deepEqual(pick(windowsPlatform), ["named pipes", "nothing", true, 255]);
     const pipeServer = () => assert.fail("posix has no pipe server");
     assert.equal(posixPlatform.openShimLog("/b/log", { ...ways, pipeServer }), "fifo /b/log");
   });
