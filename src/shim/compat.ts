@@ -5,7 +5,8 @@
  * - 2.3+ otherwise: `containerd.runtime.bootstrap.v1.BootstrapParams`, the options inside `extensions`.
  *
  * Both are tried: the bytes are an Any when they decode as one with no unknown fields, a
- * BootstrapParams otherwise. Only what the server needs survives: debug, and where to put the socket.
+ * BootstrapParams otherwise. Only what `start` and the server need survives: debug, where to put the
+ * socket, and the options' `default_container_annotations` (they take part in choosing the group).
  * `start` imports this module only when stdin is not empty (decoding needs @bufbuild/protobuf and the
  * generated descriptors, which an empty stdin, the common case, does not).
  */
@@ -24,25 +25,32 @@ export interface StartInput {
   socketDir?: string;
   /** 2.3+: containerd's ttrpc address, when given in the bootstrap params. */
   ttrpcAddress?: string;
+  /** The runtime options' `default_container_annotations` (a container's own annotations win). */
+  defaultAnnotations?: Record<string, string>;
 }
 
 /** Interprets `start`'s stdin; throws a plain Error with a readable message for garbage. */
 export function parseStartInput(bytes: Uint8Array): StartInput {
   if (bytes.length === 0) return { debug: false };
   const any = tryDecodeAny(bytes);
-  if (any) return { debug: optionsDebug(any) };
+  if (any) return fromOptions(any);
   let params: ReturnType<typeof fromBinary<typeof BootstrapParamsSchema>>;
   try {
     params = fromBinary(BootstrapParamsSchema, bytes);
   } catch (err: unknown) {
     throw new Error(`start: stdin is neither runtime options nor bootstrap params: ${String(err)}`);
   }
+  const options = params.extensions.map((e) =>
+    e.value === undefined ? { debug: false } : fromOptions(e.value),
+  );
   const out: StartInput = {
     debug:
       params.logLevel === LogLevel.DEBUG ||
       params.logLevel === LogLevel.TRACE ||
-      params.extensions.some((e) => e.value !== undefined && optionsDebug(e.value)),
+      options.some((o) => o.debug),
   };
+  const defaults = options.find((o) => o.defaultAnnotations)?.defaultAnnotations;
+  if (defaults) out.defaultAnnotations = defaults;
   if (params.socketDir) out.socketDir = params.socketDir;
   if (params.containerdTtrpcAddress) out.ttrpcAddress = params.containerdTtrpcAddress;
   return out;
@@ -59,12 +67,17 @@ function tryDecodeAny(bytes: Uint8Array): Any | undefined {
   }
 }
 
-/** `debug` of our runtime options; other option types (runc's, CRI's) carry nothing for us. */
-function optionsDebug(any: Any): boolean {
-  if (any.typeUrl.split("/").pop() !== OptionsSchema.typeName) return false;
+/** What our runtime options carry for `start`; other option types (runc's, CRI's) carry nothing for us. */
+function fromOptions(any: Any): StartInput {
+  if (any.typeUrl.split("/").pop() !== OptionsSchema.typeName) return { debug: false };
+  let options: ReturnType<typeof fromBinary<typeof OptionsSchema>>;
   try {
-    return fromBinary(OptionsSchema, any.value).debug;
+    options = fromBinary(OptionsSchema, any.value);
   } catch {
-    return false;
+    return { debug: false };
   }
+  const annotations = options.defaultContainerAnnotations;
+  return Object.keys(annotations).length > 0
+    ? { debug: options.debug, defaultAnnotations: { ...annotations } }
+    : { debug: options.debug };
 }

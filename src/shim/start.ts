@@ -53,7 +53,7 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
   const shimAddress = platform.createShimAddress(input.socketDir ? { socketDir: input.socketDir } : {});
   const address = shimAddress.socketAddress({
     namespace: flags.namespace,
-    id: await shimGroup(bundle, flags.id),
+    id: await shimGroup(bundle, flags.id, input.defaultAnnotations),
     containerdAddress: flags.address,
   });
   const listenPath = shimAddress.toListenPath(address);

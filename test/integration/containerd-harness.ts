@@ -79,6 +79,8 @@ export class PrivateContainerd {
   readonly runtime: string;
   readonly simState: string;
   readonly ids = new Set<string>();
+  /** Groups (annotation values) whose shared servers the tests started. */
+  readonly groups = new Set<string>();
   readonly #extraEnv: Record<string, string>;
   #proc: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -284,9 +286,9 @@ export class PrivateContainerd {
     );
   }
 
-  /** Socket files of our shims that still exist. */
+  /** Socket files of our shims that still exist (a group's server's is derived from the group). */
   shimSockets(): string[] {
-    return [...this.ids].map((id) => this.shimSocketOf(id)).filter((p) => existsSync(p));
+    return [...this.ids, ...this.groups].map((id) => this.shimSocketOf(id)).filter((p) => existsSync(p));
   }
 
   /** Everything a finished test must not leave: processes, shim sockets, bundles. */

@@ -23,6 +23,20 @@ describe("shim start stdin (compat)", () => {
     assert.deepEqual(parseStartInput(toBinary(AnySchema, optionsAny(false))), { debug: false });
   });
 
+  it("parseStartInput Options{default_container_annotations} → the defaults for the group, also inside BootstrapParams", () => {
+    const defaults = { "io.containerd.runhcs.v1.group": "all", other: "x" };
+    const any = create(AnySchema, {
+      typeUrl: OptionsSchema.typeName,
+      value: toBinary(OptionsSchema, create(OptionsSchema, { defaultContainerAnnotations: defaults })),
+    });
+    assert.deepEqual(parseStartInput(toBinary(AnySchema, any)), {
+      debug: false,
+      defaultAnnotations: defaults,
+    });
+    const params = create(BootstrapParamsSchema, { extensions: [create(ExtensionSchema, { value: any })] });
+    assert.deepEqual(parseStartInput(toBinary(BootstrapParamsSchema, params)).defaultAnnotations, defaults);
+  });
+
   it("parseStartInput Any with type.googleapis.com prefix → recognised", () => {
     const any = optionsAny(true, `type.googleapis.com/${OptionsSchema.typeName}`);
     assert.equal(parseStartInput(toBinary(AnySchema, any)).debug, true);

@@ -3,7 +3,6 @@
  * concurrent starts of a group never start two; a dead server's socket is replaced.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -74,6 +73,10 @@ describe("shim start: groups", function () {
     assert.equal(await shimGroup(bundleOf("c", { other: "x" }), "c"), "c");
     assert.equal(await shimGroup(join(dir, "no-such-bundle"), "d"), "d");
     await assert.rejects(shimGroup(bundleOf("e", { [SANDBOX_ID_ANNOTATION]: "../up" }), "e"), /must match/);
+    // The runtime options' default_container_annotations: a container's own annotations win.
+    const defaults = { [GROUP_ANNOTATION]: "all" };
+    assert.equal(await shimGroup(bundleOf("f", {}), "f", defaults), "all");
+    assert.equal(await shimGroup(bundleOf("g", { [GROUP_ANNOTATION]: "g2" }), "g", defaults), "g2");
   });
 
   it("10 concurrent starts of one sandbox's containers → one server, one address, every bundle's address file", async () => {
