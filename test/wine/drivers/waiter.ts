@@ -5,13 +5,20 @@
  * pid that no longer exists.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loadKernel32 } from "../../../src/platform/windows-kernel32.js";
 import { WindowsProcessWaiter } from "../../../src/platform/windows-waiter.js";
-import { driverArgs, runDriver, within } from "./report.js";
+import { driverArgs, removeTemp, runDriver, within } from "./report.js";
 
-/** Starts an orphan that exits with `code` after `delayMs`; resolves with its pid once its parent is gone. */
-function orphan(code: number, delayMs: number): Promise<{ pid: number; parentPid: number }> {
-  const grandchild = `setTimeout(() => process.exit(${code}), ${delayMs})`;
+/**
+ * Starts an orphan that exits with `code` once the file `go` exists (a fixed delay raced the waits on a
+ * loaded machine: an orphan gone before its wait began is NotFound); resolves with its pid once its
+ * parent is gone.
+ */
+function orphan(code: number, go: string): Promise<{ pid: number; parentPid: number }> {
+  const grandchild = `setInterval(() => require("node:fs").existsSync(${JSON.stringify(go)}) && process.exit(${code}), 20)`;
   const parent = `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(
     grandchild,
   )}], { detached: true, stdio: "ignore" }); c.unref(); process.stdout.write(String(c.pid));`;
@@ -35,11 +42,14 @@ runDriver(async () => {
   const codes = driverArgs.map(Number);
   const waiter = new WindowsProcessWaiter({ kernel32: loadKernel32 });
   waiter.init();
+  const tmp = mkdtempSync(join(tmpdir(), "wine-waiter-"));
+  const go = join(tmp, "go");
   try {
-    const started = await Promise.all(codes.map((code) => orphan(code, 2500)));
+    const started = await Promise.all(codes.map((code) => orphan(code, go)));
     const t0 = Date.now();
     const waits = started.map(({ pid }) => waiter.wait(pid));
     const pendingWhileRunning = waiter.pending;
+    writeFileSync(go, "");
     const exits = await within(Promise.all(waits), 30_000, "orphan exits");
     // The intermediate parent has exited and node closed its handle: nothing left to open.
     const gone = await waiter.wait(started[0]?.parentPid ?? 0).then(
@@ -55,5 +65,6 @@ runDriver(async () => {
     };
   } finally {
     waiter.close();
+    removeTemp(tmp);
   }
 });
