@@ -16,6 +16,7 @@ import type { ExitResult } from "../process/types.js";
 import { checkBundle } from "./bundle-guard.js";
 import { Task } from "./container-task.js";
 import type { Admission, ServerDeps } from "./deps.js";
+import { type PodRole, podRoleOf } from "./pod.js";
 import type { CreateConfig, ExecConfig, ProcessView } from "./task.js";
 
 /**
@@ -38,6 +39,8 @@ export class TaskRegistry {
   readonly #deps: ServerDeps;
   // Guarded by the event loop: a Create takes its id synchronously, before any await.
   readonly #tasks = new Map<string, Task>();
+  /** The pod role of each task held that is in a pod (`pod.ts`). */
+  readonly #pods = new Map<string, NonNullable<PodRole>>();
 
   constructor(deps: ServerDeps) {
     this.#deps = deps;
@@ -63,6 +66,7 @@ export class TaskRegistry {
     this.#tasks.set(id, task);
     try {
       await checkBundle(cfg.bundle, bundle);
+      await this.#joinPod(id, bundle);
       return await task.create(cfg);
     } catch (err: unknown) {
       this.#remove(task);
@@ -90,9 +94,17 @@ export class TaskRegistry {
     return this.#get(id).resume();
   }
 
-  /** Deletes a process; the task's init takes the task out of the registry. */
+  /** Deletes a process; the task's init takes the task out of the registry (a pod's sandbox last). */
   async delete(id: string, execId: string): Promise<ProcessView> {
     const task = this.#get(id);
+    if (execId === "" && this.#pods.get(id)?.sandbox) {
+      const left = [...this.#pods].filter(([, r]) => !r.sandbox && r.sandboxId === id).map(([w]) => w);
+      if (left.length > 0) {
+        throw new FailedPreconditionError(
+          `sandbox ${id} still has containers ${left.join(", ")}: delete them first`,
+        );
+      }
+    }
     try {
       return await task.delete(execId);
     } finally {
@@ -100,9 +112,22 @@ export class TaskRegistry {
     }
   }
 
+  /** A workload container is created only while its sandbox exists here (runhcs looks it up too). */
+  async #joinPod(id: string, bundle: string): Promise<void> {
+    const role = await podRoleOf(bundle);
+    if (!role) return;
+    if (!role.sandbox && !this.#tasks.has(role.sandboxId)) {
+      throw new FailedPreconditionError(
+        `sandbox ${role.sandboxId} of container ${id} does not exist in this shim: create the sandbox first`,
+      );
+    }
+    this.#pods.set(id, role);
+  }
+
   #remove(task: Task): void {
     if (this.#tasks.get(task.id) !== task) return;
     this.#tasks.delete(task.id);
+    this.#pods.delete(task.id);
     void this.#deps.taskLogs?.close(task.id);
   }
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { canRunContainerd, PrivateContainerd, sleep } from "./containerd-harness.js";
 
 const SANDBOX_ID = "io.kubernetes.cri.sandbox-id";
+const CONTAINER_TYPE = "io.kubernetes.cri.container-type";
 
 describe("shim under containerd 1.6 (ctr): containers of one sandbox share one shim", function () {
   this.timeout(300_000);
@@ -51,10 +52,11 @@ describe("shim under containerd 1.6 (ctr): containers of one sandbox share one s
   const serverOf = (group: string) =>
     [...servers()].filter(([, socket]) => socket === c.shimSocketOf(group)).map(([pid]) => pid);
 
-  function run(id: string, group: string): Promise<void> {
-    return c
-      .ctr(c.runArgs(id, ["sleep", "1000"], ["-d", "--annotation", `${SANDBOX_ID}=${group}`]))
-      .then((r) => ok(r, `ctr run -d ${id}`));
+  function run(id: string, group: string, type?: "sandbox" | "container") {
+    const annotations = [`${SANDBOX_ID}=${group}`, ...(type ? [`${CONTAINER_TYPE}=${type}`] : [])];
+    return c.ctr(
+      c.runArgs(id, ["sleep", "1000"], ["-d", ...annotations.flatMap((a) => ["--annotation", a])]),
+    );
   }
 
   /** Runs `fn` over `items`, `width` at a time. */
@@ -111,7 +113,7 @@ describe("shim under containerd 1.6 (ctr): containers of one sandbox share one s
     await pool(
       [...pod1.map((id) => [id, "pod1"]), ...pod2.map((id) => [id, "pod2"])] as [string, string][],
       6,
-      ([id, group]) => run(id, group),
+      async ([id, group]) => ok(await run(id, group), `ctr run -d ${id}`),
     );
     const [server1, ...more1] = serverOf("pod1");
     const [server2, ...more2] = serverOf("pod2");
@@ -141,5 +143,28 @@ describe("shim under containerd 1.6 (ctr): containers of one sandbox share one s
 
     for (const id of pod2) await endOf(id, "SIGKILL");
     assert.ok(await gone(server2), "pod2's server outlived its last container");
+  });
+
+  it("a pod: no container before its sandbox, the sandbox deleted last, one server", async () => {
+    c.groups.add("pod3");
+    const early = await run("pod3-w1", "pod3", "container");
+    assert.notEqual(early.code, 0, "a container was created before its sandbox");
+    assert.match(early.stderr, /sandbox pod3 of container pod3-w1 does not exist in this shim/);
+    await c.ctr(["container", "rm", "pod3-w1"]); // the container record ctr made, if it kept it
+    ok(await run("pod3", "pod3", "sandbox"), "ctr run -d the sandbox");
+    ok(await run("pod3-w1", "pod3", "container"), "ctr run -d a container of the pod");
+    assert.equal(serverOf("pod3").length, 1);
+    ok(await c.ctr(["task", "kill", "-s", "SIGKILL", "pod3"]), "kill the sandbox");
+    let refused = "";
+    for (let i = 0; i < 50 && !refused; i++) {
+      const del = await c.ctr(["task", "delete", "pod3"]);
+      assert.notEqual(del.code, 0, "the sandbox was deleted before its container");
+      if (/still has containers pod3-w1/.test(del.stderr)) refused = del.stderr;
+      else await sleep(100); // not stopped yet
+    }
+    assert.ok(refused, "the sandbox's delete was not refused for its container");
+    await endOf("pod3-w1", "SIGKILL");
+    ok(await c.ctr(["task", "delete", "pod3"]), "delete the sandbox last");
+    ok(await c.ctr(["container", "rm", "pod3"]), "container rm pod3");
   });
 });

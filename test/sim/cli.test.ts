@@ -39,6 +39,25 @@ describe("runhcs simulator: command line", function () {
     }
   });
 
+  it("create checks a pod as runhcs does: a workload's sandbox must exist and be a sandbox; a sandbox is its own", async () => {
+    const TYPE = "io.kubernetes.cri.container-type";
+    const SANDBOX = "io.kubernetes.cri.sandbox-id";
+    const pod = (annotations: Record<string, string>) => sim.bundle({ args: ["true"] }, { annotations });
+    let n = 0;
+    const stdio = () => ({ stdout: sim.file(`out${n}`), stderr: sim.file(`err${n++}`) });
+    const create = (id: string, bundle: string) => sim.run(["create", "--bundle", bundle, id], stdio());
+    const orphan = await create("w1", pod({ [TYPE]: "container", [SANDBOX]: "sb" }));
+    assert.deepEqual([orphan.code, orphan.stderr], [1, "state 'state' is not present for ID 'sb'\n"]);
+    const wrongId = await create("sb2", pod({ [TYPE]: "sandbox", [SANDBOX]: "other" }));
+    assert.deepEqual([wrongId.code, wrongId.stderr], [1, "sandbox ID must match ID\n"]);
+    await sim.create("plain", pod({}), stdio());
+    const notSandbox = await create("w2", pod({ [TYPE]: "container", [SANDBOX]: "plain" }));
+    assert.deepEqual([notSandbox.code, notSandbox.stderr], [1, "container plain is not a sandbox\n"]);
+    await sim.create("sb", pod({ [TYPE]: "sandbox", [SANDBOX]: "sb" }), stdio());
+    await sim.create("w1", pod({ [TYPE]: "container", [SANDBOX]: "sb" }), stdio());
+    for (const id of ["w1", "sb", "plain"]) assert.equal((await sim.run(["delete", "--force", id])).code, 0);
+  });
+
   it("rejects unknown subcommands and log formats", async () => {
     const r = await sim.run(["frobnicate", "x"]);
     assert.equal(r.code, 1);

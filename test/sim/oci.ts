@@ -155,3 +155,23 @@ export function resolveExecutable(file: string, env: Record<string, string>, cwd
   }
   throw new Error(`exec: "${file}": executable file not found in $PATH`);
 }
+
+/**
+ * hcsshim cmd/runhcs/container.go `parseSandboxAnnotations`, as it is: `(id, true)` for a sandbox,
+ * `(id, false)` for a container of the sandbox `id`, `("", false)` otherwise.
+ */
+export function parseSandboxAnnotations(a: Record<string, string>): [string, boolean] {
+  const keys: Array<[string, string]> = [
+    ["io.kubernetes.cri.container-type", "io.kubernetes.cri.sandbox-id"],
+    ["io.kubernetes.cri-o.ContainerType", "io.kubernetes.cri-o.SandboxID"],
+    ["io.kubernetes.docker.type", "io.kubernetes.sandbox.id"],
+  ];
+  const found = keys.find(([typeKey]) => a[typeKey]);
+  if (!found) return ["", false];
+  let t = a[found[0]];
+  const id = a[found[1]] ?? "";
+  if (found[0] === "io.kubernetes.docker.type" && t === "podsandbox") t = "sandbox";
+  if (t === "container") return [id, false];
+  if (t === "sandbox") return [id, true];
+  return ["", false];
+}

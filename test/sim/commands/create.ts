@@ -1,12 +1,14 @@
 /**
  * `runhcs create --bundle B [--pid-file P] [--shim-log L] [--vm-log L] ID`: validates the bundle, records
  * the container, starts the init helper and writes its pid to the pid file before returning. The
- * container is `created`: its process only starts on `runhcs start`.
+ * container is `created`: its process only starts on `runhcs start`. A pod's workload container (CRI
+ * annotations, read as hcsshim's cmd/runhcs/container.go `parseSandboxAnnotations`) needs its sandbox
+ * container to exist, and a sandbox's sandbox id must be its own id, as runhcs checks.
  */
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import { launchHelper } from "../launcher.js";
-import { loadBundle } from "../oci.js";
+import { loadBundle, parseSandboxAnnotations } from "../oci.js";
 import { startTimeOf } from "../proc.js";
 import type { ContainerRecord } from "../state-store.js";
 import type { Command } from "./command.js";
@@ -49,8 +51,17 @@ export const create: Command = {
       execs: {},
     };
     if (cfg.annotations) rec.annotations = cfg.annotations;
+    const [sandboxId, isSandbox] = parseSandboxAnnotations(cfg.annotations ?? {});
     store.locked(() => {
       if (store.read(id)) throw new Error(`container with id '${id}' already exists`);
+      // container.go createContainer: a sandbox is its own pod; a workload's sandbox must exist (any state).
+      if (isSandbox && sandboxId !== id) throw new Error("sandbox ID must match ID");
+      if (!isSandbox && sandboxId !== "") {
+        const sandbox = store.get(sandboxId);
+        if (parseSandboxAnnotations(sandbox.annotations ?? {})[0] !== sandboxId) {
+          throw new Error(`container ${sandboxId} is not a sandbox`);
+        }
+      }
       store.write(rec);
     });
     try {
