@@ -333,6 +333,22 @@ export class PrivateContainerd {
     }
   }
 
+  /**
+   * After a test: waits (bounded) for what it left to go, removes what stays, forgets its ids; a test that
+   * passed and left something fails here, with the list.
+   */
+  async afterTest(passed: boolean): Promise<void> {
+    const left = await this.settle();
+    const dirty = Object.values(left).some((l) => l.length > 0);
+    if (dirty) {
+      await this.removeAll();
+      await this.settle();
+    }
+    this.ids.clear();
+    this.groups.clear();
+    if (passed && dirty) throw new Error(`left behind: ${JSON.stringify(left, null, 2)}`);
+  }
+
   /** Removes every container and task left (a failed test), quietly. */
   async removeAll(): Promise<void> {
     for (const id of this.ids) {

@@ -34,18 +34,7 @@ for (const variant of RUNTIMES)
     });
 
     afterEach(async function () {
-      if (!c) return;
-      // What the test left (reported as found, before the cleanup below removes it).
-      const left = await c.settle();
-      const dirty = Object.values(left).some((l) => l.length > 0);
-      if (dirty) {
-        await c.removeAll();
-        await c.settle();
-      }
-      c.ids.clear();
-      if (this.currentTest?.state === "passed") {
-        assert.equal(dirty, false, `left behind: ${JSON.stringify(left, null, 2)}`);
-      }
+      await c?.afterTest(this.currentTest?.state === "passed");
     });
 
     const ok = (r: { code: number | null; stderr: string }, what: string) =>

@@ -25,16 +25,7 @@ describe("shim under containerd 1.6 (ctr): containers of one sandbox share one s
   });
 
   afterEach(async function () {
-    if (!c) return;
-    const left = await c.settle();
-    const dirty = Object.values(left).some((l) => l.length > 0);
-    if (dirty) {
-      await c.removeAll();
-      await c.settle();
-    }
-    if (this.currentTest?.state === "passed") {
-      assert.equal(dirty, false, `left behind: ${JSON.stringify(left, null, 2)}`);
-    }
+    await c?.afterTest(this.currentTest?.state === "passed");
   });
 
   const ok = (r: { code: number | null; stderr: string }, what: string) =>
