@@ -17,69 +17,34 @@ import { type GlobalOptions, globalArgs } from "./global-args.js";
 import { killArgs } from "./kill.js";
 import { listArgs, parseList } from "./list.js";
 import { logErrorSince, logOffset } from "./log-tail.js";
+import {
+  type CallOptions,
+  DEFAULT_TIMEOUT_MS,
+  type IoCallOptions,
+  type RunhcsCallTiming,
+  type RunhcsOptions,
+  timeoutFromEnv,
+} from "./options.js";
 import { pauseArgs } from "./pause.js";
 import { awaitPidFile, PidFileError } from "./pid-file.js";
 import { parsePs, psArgs } from "./ps.js";
 import { type ResizeTtyOptions, resizeTtyArgs } from "./resize-tty.js";
 import { resumeArgs } from "./resume.js";
-import {
-  type CallerStdio,
-  type CommandResult,
-  type CommandRunner,
-  createProcessRunner,
-  type SpawnedStdio,
-} from "./runner.js";
+import { type CommandResult, type CommandRunner, createProcessRunner } from "./runner.js";
 import { startArgs } from "./start.js";
 import { type ContainerState, parseState, stateArgs } from "./state.js";
 
-/** Deadline of one runhcs call unless the client, the call or `$RUNHCS_TIMEOUT` says otherwise. */
-export const DEFAULT_TIMEOUT_MS = 60_000;
-/**
- * The operator's deadline for runhcs calls, in seconds (a positive number; anything else is ignored): how
- * long a hung `runhcs delete`, `kill`, `state`, `ps`... may take before the RPC fails with DeadlineExceeded.
- * Create has its own (`create_timeout_in_sec`); attached execs and the container's stdio have none.
- */
-export const RUNHCS_TIMEOUT_ENV = "RUNHCS_TIMEOUT";
+export {
+  type CallOptions,
+  DEFAULT_TIMEOUT_MS,
+  type IoCallOptions,
+  RUNHCS_TIMEOUT_ENV,
+  type RunhcsCallTiming,
+  type RunhcsOptions,
+} from "./options.js";
 
-function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const seconds = Number(env[RUNHCS_TIMEOUT_ENV] || Number.NaN);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
-}
 /** runhcs's message taken from stderr is cut to its last this-many characters. */
 export const MAX_MESSAGE_CHARS = 4096;
-
-/** Construction options: the global flags plus how to spawn. */
-export interface RunhcsOptions extends GlobalOptions {
-  /** Binary to run; default `$RUNHCS_BINARY`, else `runhcs.exe`/`runhcs` from PATH, else from `besideDir`. */
-  binary?: string;
-  /** Where runhcs is looked for after PATH: the shim executable's directory (see `binary.ts`). */
-  besideDir?: string;
-  /** Environment of runhcs (default: this process's). */
-  env?: NodeJS.ProcessEnv;
-  /** Working directory of runhcs (default: this process's). */
-  cwd?: string;
-  /** Spawner; tests pass a fake. */
-  runner?: CommandRunner;
-  /** Default deadline of each call, in ms. */
-  timeoutMs?: number;
-}
-
-/** Per-call options: every call is bounded and cancellable. */
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Per-call options of create/exec: the stdio given to runhcs, which hands it to the process it starts.
- * Without `stdio` runhcs's output is captured; note that runhcs's helper then inherits our capture
- * pipes (we stop reading shortly after runhcs exits).
- */
-export interface IoCallOptions extends CallOptions {
-  stdio?: CallerStdio;
-  /** Receives the parent ends of `"pipe"` stdio slots right after the spawn. */
-  onSpawn?: (io: SpawnedStdio) => void;
-}
 
 /** The runhcs client. Methods reject with {@link RuntimeError}, `DeadlineExceededError` or `Canceled`. */
 export class Runhcs {
@@ -90,6 +55,7 @@ export class Runhcs {
   readonly #cwd: string | undefined;
   readonly #runner: CommandRunner;
   readonly #timeoutMs: number;
+  readonly #onCall: ((call: RunhcsCallTiming) => void) | undefined;
 
   constructor(opts: RunhcsOptions = {}) {
     this.binary = resolveBinary({
@@ -110,6 +76,7 @@ export class Runhcs {
     this.#cwd = opts.cwd;
     this.#runner = opts.runner ?? createProcessRunner();
     this.#timeoutMs = opts.timeoutMs ?? timeoutFromEnv(opts.env ?? process.env) ?? DEFAULT_TIMEOUT_MS;
+    this.#onCall = opts.onCall;
   }
 
   /** Full argv (binary first) for a subcommand's arguments. */
@@ -131,7 +98,7 @@ export class Runhcs {
   /** Spawns runhcs and waits for its exit; `failure()` builds the RuntimeError of a non-zero exit. */
   async #spawn(
     subArgs: readonly string[],
-    call: IoCallOptions,
+    call: IoCallOptions & { timed?: boolean },
   ): Promise<{ result: CommandResult; failure: () => Promise<RuntimeError> }> {
     const argv = this.argv(subArgs);
     const command = subArgs[0] ?? "";
@@ -139,6 +106,7 @@ export class Runhcs {
     const logFile = log && logFormat === "json" && !isNamedPipe(log) ? logPath(log) : undefined;
     const offset = logFile ? await logOffset(logFile) : 0;
     let result: CommandResult;
+    const t0 = performance.now();
     try {
       result = await this.#runner.run({
         file: this.binary,
@@ -152,12 +120,14 @@ export class Runhcs {
         ...(call.onSpawn ? { onSpawn: call.onSpawn } : {}),
       });
     } catch (e: unknown) {
+      if (!call.timed) this.#onCall?.({ command, ms: performance.now() - t0 });
       if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string") {
         const summary = `failed to run ${this.binary}: ${e.message}`;
         throw new RuntimeError({ command, argv, exitCode: null, runtimeMessage: "", summary, cause: e });
       }
       throw e;
     }
+    if (!call.timed) this.#onCall?.({ command, ms: performance.now() - t0, exitCode: result.exitCode });
     const failure = async (): Promise<RuntimeError> => {
       let message = logFile ? await logErrorSince(logFile, offset) : "";
       if (!message) message = tail(result.stderr) || tail(result.stdout);
@@ -217,10 +187,12 @@ export class Runhcs {
     const own = new AbortController();
     const cancel = (): void => own.abort(call.signal?.reason);
     call.signal?.addEventListener("abort", cancel, { once: true });
+    const t0 = performance.now();
     const running = this.#spawn(execArgs({ ...opts, detach: false }), {
       ...call,
       timeoutMs: Number.POSITIVE_INFINITY,
       signal: own.signal,
+      timed: true, // timed here: until the pid file came, not until the process exits
     }).then((r) => ({ ...r, exitedAt: new Date() }));
     running.catch(() => {}); // observed below, or after the pid file came
     let pid: number | undefined;
@@ -235,6 +207,7 @@ export class Runhcs {
       throw call.signal?.aborted ? new CanceledError("runhcs exec", { cause: call.signal.reason }) : e;
     } finally {
       call.signal?.removeEventListener("abort", cancel);
+      this.#onCall?.({ command: "exec", ms: performance.now() - t0 });
     }
     if (pid === undefined) {
       const { result, failure } = await running;

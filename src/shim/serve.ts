@@ -76,7 +76,20 @@ export async function serve(flags: ShimFlags, sink: LogSink = openServerLog(flag
           ...stdioPlatform,
           onRelayError: (role, err) => logger.debug({ role, err }, "stdio relay error"),
         }),
-      runhcs: (opts) => new Runhcs({ ...opts, besideDir: selfDir() }),
+      runhcs: (opts) =>
+        new Runhcs({
+          ...opts,
+          besideDir: selfDir(),
+          ...(logger.isLevelEnabled("debug")
+            ? {
+                onCall: (call) =>
+                  logger.debug(
+                    { runhcs: call.command, ms: Math.round(call.ms * 10) / 10, exitCode: call.exitCode },
+                    "runhcs call",
+                  ),
+              }
+            : {}),
+        }),
       requireLayerFolders: platform.requiresLayerFolders,
     };
     const task = new TaskRegistry(deps);

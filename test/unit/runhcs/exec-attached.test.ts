@@ -44,6 +44,34 @@ describe("Runhcs.execAttached (runhcs exec without --detach)", () => {
     assert.ok(exit.exitedAt.getTime() >= before);
   });
 
+  it("onCall: an attached exec is timed until its pid came (not its exit); other calls until runhcs exited", async () => {
+    const calls: Array<{ command: string; ms: number; exitCode?: number | null }> = [];
+    const base: NodeJS.ProcessEnv = { ...process.env, FAKE_RUNHCS_RECORD: rec, FAKE_RUNHCS_PID: "4321" };
+    delete base["RUNHCS_BINARY"];
+    const r = new Runhcs({
+      binary: fakeRunhcsBinary(),
+      env: { ...base, FAKE_RUNHCS_SLEEP_MS: "1500" },
+      onCall: (c) => calls.push(c),
+    });
+    const t0 = performance.now();
+    const { exited } = await r.execAttached(opts(), { stdio: ["ignore", "ignore", "ignore"] });
+    const untilPid = performance.now() - t0;
+    await exited;
+    assert.deepEqual(
+      calls.map((c) => [c.command, c.exitCode]),
+      [["exec", undefined]],
+      "the exit was timed too",
+    );
+    assert.ok((calls[0]?.ms ?? -1) >= 0 && (calls[0]?.ms ?? 0) <= untilPid, JSON.stringify(calls));
+    const quick = new Runhcs({
+      binary: fakeRunhcsBinary(),
+      env: { ...base, FAKE_RUNHCS_EXIT: "3" },
+      onCall: (c) => calls.push(c),
+    });
+    await assert.rejects(quick.kill("c1", 9), RuntimeError);
+    assert.deepEqual([calls[1]?.command, calls[1]?.exitCode], ["kill", 3]);
+  });
+
   it("a process that ended before the pid file was read keeps its exact code", async () => {
     for (const code of [0, 3, 255]) {
       await rm(pidFile, { force: true });
