@@ -37,6 +37,8 @@ const STATUS: Record<ProcessStatus, Status> = {
  * Registers the Task API on `server` as `containerd.task.v2.Task` and `containerd.task.v3.Task`.
  * Each method converts the request, calls the server's tasks (`task`, which routes it by its id),
  * converts the result; errors go untouched to the ttrpc server's single error-to-status mapping.
+ * With debug, each call is one log line, except State and Connect: containerd and CRI poll them, and at
+ * debug that line cost more than the call itself (`scripts/bench state`).
  */
 export function registerTaskService(server: Server, task: TaskRegistry, shim: ShimControl): void {
   const log = (ctx: CallContext, fields: object) => {
@@ -46,8 +48,7 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
   };
   // Typed from the generated descriptor: a Task RPC without its method here does not compile.
   const impl: ServiceImpl<typeof TaskServiceDesc> = {
-    state(req, ctx) {
-      log(ctx, req);
+    state(req) {
       const v = task.state(req.id, req.execId);
       return {
         id: req.id,
@@ -150,8 +151,7 @@ export function registerTaskService(server: Server, task: TaskRegistry, shim: Sh
     stats(): never {
       throw new NotImplementedError("stats: runhcs has no statistics command");
     },
-    connect(req, ctx) {
-      log(ctx, req);
+    connect(req) {
       return { shimPid: process.pid, taskPid: task.pidOf(req.id), version: VERSION };
     },
     shutdown(req, ctx) {
