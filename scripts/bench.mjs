@@ -5,6 +5,12 @@
 //
 // Sections:
 //   ttrpc   unary round-trip latency (p50/p99) and throughput, Go client/server vs ours (issue 3)
+//   shim    shim start latency and idle RSS vs containerd-shim-runc-v2 (scripts/bench-shim.mjs)
+//   pods    memory per task and `ctr run -d` latency, one shim each and grouped (scripts/bench-pods.mjs;
+//           --counts 1,10,50, --runs N joining starts timed)
+//   state   Task API State from containerd's Go Task client, 1 and 8 clients, log level info and debug
+//           (scripts/bench-state.mjs; --seconds, --rounds)
+//   overhead  per lifecycle step, RPC latency minus its runhcs calls (scripts/bench-overhead.mjs; --cycles)
 // A new section is one entry in SECTIONS: { title, run(ctx) → string (the table) }.
 //
 // Options: --seconds S (measured per run, default 1)  --warmup S (default 0.2)  --rounds N (default 3: every
@@ -34,6 +40,8 @@ const { values: opts, positionals } = parseArgs({
     pairs: { type: "string", default: "go-go,go-ours,ours-ours,ours-go" },
     prof: { type: "string" },
     runs: { type: "string", default: "10" },
+    counts: { type: "string", default: "1,10,50" },
+    cycles: { type: "string", default: "100" },
     shims: { type: "string", default: "go,sea,node" },
   },
 });
@@ -226,9 +234,76 @@ async function benchTtrpc() {
   }
 }
 
+async function benchPods() {
+  const { benchPods: run } = await import("./bench-pods.mjs");
+  const { rows, joinRows } = await run({ counts: list(opts.counts).map(Number), joins: Number(opts.runs) });
+  const header = [
+    "shim",
+    "tasks",
+    "N",
+    "shims",
+    "PSS/task MB",
+    "private/task MB",
+    "run first ms",
+    "run later ms",
+  ];
+  return [
+    "`ctr run -d ... sleep 1000` N times under a private containerd 1.6 (log level info); grouped: every task",
+    "carries the same io.kubernetes.cri.sandbox-id. Memory: the shim servers' smaps_rollup, summed, per task",
+    "",
+    table(header, rows, new Set([0, 1])),
+    "",
+    `\`start\` of a container joining a running group (spawn → address printed), median of ${opts.runs}:`,
+    "",
+    table(["", "ms"], joinRows, new Set([0])),
+  ].join("\n");
+}
+
+async function benchState() {
+  const { benchState: run } = await import("./bench-state.mjs");
+  const rows = await run({ seconds: Number(opts.seconds), rounds: Number(opts.rounds) });
+  const header = [
+    "level",
+    "clients",
+    "shim",
+    "calls/s",
+    "p50 µs",
+    "p99 µs",
+    "calls/s ÷ runc-v2",
+    "p99 ÷ runc-v2",
+  ];
+  return [
+    "Task API State from containerd's Go Task client on a live task, closed loop, a connection per client,",
+    `containerd at log level info and debug (debug passes -debug to shims); median-throughput run of ${opts.rounds}`,
+    "",
+    table(header, rows, new Set([0, 2])),
+    "",
+    "goal: ours ≥ 1.0× runc-v2's calls/s and ≤ 1.5× its p99, at both levels",
+  ].join("\n");
+}
+
+async function benchOverhead() {
+  const { benchOverhead: run } = await import("./bench-overhead.mjs");
+  const rows = await run({ cycles: Number(opts.cycles) });
+  return [
+    `the shim's own time per lifecycle step: RPC latency minus the runhcs calls it made, ${opts.cycles} cycles`,
+    "(our Task client → one shim server started with -debug, the runhcs simulator as runhcs, no stdio)",
+    "",
+    table(["step", "runhcs calls", "RPC p50 ms", "own p50 ms", "own p99 ms"], rows, new Set([0, 1])),
+    "",
+    "goal: own p50 under 5 ms for each step",
+  ].join("\n");
+}
+
 /** Every section: name → { title, run }. */
 const SECTIONS = {
   ttrpc: { title: "ttrpc: our implementation vs containerd's Go ttrpc v1.1.1", run: benchTtrpc },
+  pods: {
+    title: "cost per container, one shim each and grouped: ours vs containerd-shim-runc-v2",
+    run: benchPods,
+  },
+  overhead: { title: "the shim's own time per lifecycle step", run: benchOverhead },
+  state: { title: "Task API State RPC: ours vs containerd-shim-runc-v2", run: benchState },
   shim: {
     title: "shim start latency and idle RSS: ours (single executable, node bin/) vs containerd-shim-runc-v2",
     run: async () =>

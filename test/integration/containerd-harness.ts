@@ -58,6 +58,8 @@ export interface PrivateContainerdOptions {
   shim?: string;
   /** More environment for containerd (and so for the shims and runhcs), e.g. `RUNHCS_SIM_FAULTS`. */
   env?: Record<string, string>;
+  /** containerd's log level (default debug, which also passes `-debug` to the shims; benchmarks use info). */
+  logLevel?: "info" | "debug";
 }
 
 /** True when this machine can run the private containerd (root, containerd and ctr installed). */
@@ -85,8 +87,16 @@ export class PrivateContainerd {
   #proc: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
 
-  private constructor(prefix: string, shim: string | undefined, env: Record<string, string>) {
+  readonly #logLevel: string;
+
+  private constructor(
+    prefix: string,
+    shim: string | undefined,
+    env: Record<string, string>,
+    logLevel: string,
+  ) {
     this.#extraEnv = env;
+    this.#logLevel = logLevel;
     this.dir = join(tmpdir(), `${prefix}-${process.pid}-${Date.now().toString(36)}`);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.address = join(this.dir, "containerd.sock");
@@ -110,7 +120,12 @@ export class PrivateContainerd {
 
   /** Starts a private containerd and waits until `ctr version` answers. */
   static async start(options: PrivateContainerdOptions = {}): Promise<PrivateContainerd> {
-    const c = new PrivateContainerd(options.prefix ?? "shim-it", options.shim, options.env ?? {});
+    const c = new PrivateContainerd(
+      options.prefix ?? "shim-it",
+      options.shim,
+      options.env ?? {},
+      options.logLevel ?? "debug",
+    );
     try {
       await c.#launch();
     } catch (err: unknown) {
@@ -140,7 +155,7 @@ export class PrivateContainerd {
       "[ttrpc]",
       `  address = ${JSON.stringify(this.ttrpcAddress)}`,
       "[debug]",
-      '  level = "debug"',
+      `  level = ${JSON.stringify(this.#logLevel)}`,
       "",
     ].join("\n");
   }

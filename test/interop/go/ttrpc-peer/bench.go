@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containerd/containerd/runtime/v2/task"
 	"github.com/containerd/ttrpc"
 )
 
@@ -30,9 +31,46 @@ func runBench(socket string, concurrency int, duration, warmup float64, size int
 	}
 	defer pc.c.Close()
 	payload := bytes.Repeat([]byte{0xab}, size)
-	// Like containerd's Task calls: every request carries the namespace header.
-	ctx := ttrpc.WithMetadata(context.Background(), ttrpc.MD{"containerd-namespace-ttrpc": {"default"}})
+	ctx := namespaced()
+	echo := func() bool {
+		var resp rawMsg
+		return pc.c.Call(ctx, Service, "Echo", &rawMsg{b: payload}, &resp) == nil && len(resp.b) == size
+	}
+	workers := make([]func() bool, concurrency)
+	for w := range workers {
+		workers[w] = echo
+	}
+	return closedLoop(workers, duration, warmup)
+}
 
+// runTaskStateBench calls the Task API State of task id with containerd's own generated Task client
+// (runtime/v2/task, as containerd 1.6 does), clients connections each in a closed loop.
+func runTaskStateBench(socket, id string, clients int, duration, warmup float64) (interface{}, error) {
+	ctx := namespaced()
+	workers := make([]func() bool, clients)
+	for w := range workers {
+		pc, err := dial(socket)
+		if err != nil {
+			return nil, err
+		}
+		defer pc.c.Close()
+		tc := task.NewTaskClient(pc.c)
+		workers[w] = func() bool {
+			_, err := tc.State(ctx, &task.StateRequest{ID: id})
+			return err == nil
+		}
+	}
+	return closedLoop(workers, duration, warmup)
+}
+
+// namespaced: like containerd's Task calls, every request carries the namespace header.
+func namespaced() context.Context {
+	return ttrpc.WithMetadata(context.Background(), ttrpc.MD{"containerd-namespace-ttrpc": {"default"}})
+}
+
+// closedLoop runs each worker in its own goroutine, each issuing its next call as soon as the previous
+// one returned: warmup seconds unmeasured, then duration seconds measured.
+func closedLoop(workers []func() bool, duration, warmup float64) (interface{}, error) {
 	loop := func(until time.Time, record bool) ([]float64, int) {
 		var (
 			mu     sync.Mutex
@@ -40,16 +78,15 @@ func runBench(socket string, concurrency int, duration, warmup float64, size int
 			errors int
 			wg     sync.WaitGroup
 		)
-		for w := 0; w < concurrency; w++ {
+		for _, call := range workers {
 			wg.Add(1)
-			go func() {
+			go func(call func() bool) {
 				defer wg.Done()
 				lat := make([]float64, 0, 1<<14)
 				errs := 0
 				for time.Now().Before(until) {
 					start := time.Now()
-					var resp rawMsg
-					if err := pc.c.Call(ctx, Service, "Echo", &rawMsg{b: payload}, &resp); err != nil || len(resp.b) != size {
+					if !call() {
 						errs++
 						continue
 					}
@@ -61,7 +98,7 @@ func runBench(socket string, concurrency int, duration, warmup float64, size int
 				all = append(all, lat...)
 				errors += errs
 				mu.Unlock()
-			}()
+			}(call)
 		}
 		wg.Wait()
 		return all, errors

@@ -6,6 +6,7 @@
 //	ttrpc-peer events-server --socket PATH              containerd's Events service; prints forwarded events
 //	ttrpc-peer client --socket PATH --case NAME         run one scenario, print its JSON result
 //	ttrpc-peer bench  --socket PATH --concurrency N --duration S --size B [--warmup S]
+//	ttrpc-peer task-state-bench --socket PATH --id TASK --concurrency CLIENTS --duration S  (Task API State)
 //
 // Payloads are raw bytes (see rawMsg); control requests and replies are JSON inside them.
 // The process exits when its stdin closes, so a test runner that dies cannot leave it behind.
@@ -39,7 +40,7 @@ func (r *rawMsg) ProtoMessage()            {}
 var onExit = func() {}
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer server|events-server|client|bench --socket PATH [options]")
+	fmt.Fprintln(os.Stderr, "usage: ttrpc-peer server|events-server|client|bench|task-state-bench --socket PATH [options]")
 	os.Exit(2)
 }
 
@@ -55,6 +56,7 @@ func main() {
 	duration := fs.Float64("duration", 3, "bench: measured seconds")
 	warmup := fs.Float64("warmup", 0.5, "bench: unmeasured seconds first")
 	size := fs.Int("size", 64, "bench: payload bytes")
+	taskID := fs.String("id", "", "task-state-bench: the task whose State is called")
 	if err := fs.Parse(os.Args[2:]); err != nil || *socket == "" {
 		usage()
 	}
@@ -78,6 +80,12 @@ func main() {
 	case "bench":
 		var out interface{}
 		out, err = runBench(*socket, *concurrency, *duration, *warmup, *size)
+		if err == nil {
+			err = json.NewEncoder(os.Stdout).Encode(out)
+		}
+	case "task-state-bench":
+		var out interface{}
+		out, err = runTaskStateBench(*socket, *taskID, *concurrency, *duration, *warmup)
 		if err == nil {
 			err = json.NewEncoder(os.Stdout).Encode(out)
 		}
