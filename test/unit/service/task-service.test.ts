@@ -455,7 +455,7 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     assert.equal((seen[0] as { debug: boolean }).debug, false);
   });
 
-  it("debug logging names the method and the request fields, not the protobuf type", async () => {
+  it("debug logging names the method and the request fields, not the protobuf type; State and Connect write none", async () => {
     const lines: string[] = [];
     const logger = pino({ level: "debug" }, { write: (l: string) => lines.push(l) });
     const logged = new Server();
@@ -465,10 +465,14 @@ describe("Task service over ttrpc (fake runhcs)", () => {
     await logged.listen(address);
     const c = await Client.connect(address);
     try {
-      await createClient(c, TaskV2).connect({ id: ID });
+      const api = createClient(c, TaskV2);
+      await api.connect({ id: ID });
+      await assert.rejects(api.state({ id: "nope" }), { code: Code.NotFound });
+      assert.deepEqual(lines, [], "State and Connect are polled: no line per call");
+      await api.shutdown({ id: "nope" });
       const line = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
-      assert.equal(line.method, "Connect");
-      assert.equal(line.id, ID);
+      assert.equal(line.method, "Shutdown");
+      assert.equal(line.id, "nope");
       assert.ok(!("$typeName" in line));
     } finally {
       c.close();
