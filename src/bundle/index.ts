@@ -20,4 +20,10 @@ export {
   parseLayerMount,
   type RootfsMount,
 } from "./rootfs-mounts.js";
-export { bundleFilePath, CONFIG_FILE_NAME, readSpecFile, type SpecFile } from "./spec-file.js";
+export {
+  bundleFilePath,
+  CONFIG_FILE_NAME,
+  readSpecAnnotations,
+  readSpecFile,
+  type SpecFile,
+} from "./spec-file.js";

@@ -5,7 +5,7 @@
  * refuses any name that is not one plain path component, so nothing we write can land outside
  * the bundle even when a name embeds a client-chosen id (exec ids are not validated by containerd).
  */
-import { open } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errdefs.js";
 
@@ -90,4 +90,28 @@ export async function readSpecFile(bundle: string): Promise<SpecFile> {
     );
   }
   return { path, text, spec, mode };
+}
+
+/**
+ * `config.json`'s annotations (string values only); none when there is no spec (yet), it is not JSON, or it
+ * has none. For looking (the group in `start`, a pod's role): Create reports a bad spec with its reason.
+ */
+export async function readSpecAnnotations(bundle: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(join(bundle, CONFIG_FILE_NAME), "utf8");
+  } catch {
+    return {};
+  }
+  let spec: unknown;
+  try {
+    spec = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const annotations = (spec as { annotations?: unknown } | null)?.annotations;
+  if (typeof annotations !== "object" || annotations === null) return {};
+  return Object.fromEntries(
+    Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
 }

@@ -5,7 +5,7 @@
  * annotations, so the spec is passed through unchanged; the server only keeps the pod's order: a workload
  * container is created only while its sandbox exists here, and the sandbox is deleted last.
  */
-import { readSpecFile } from "../bundle/index.js";
+import { readSpecAnnotations } from "../bundle/index.js";
 
 /** The sandbox of a pod, or one of its workload containers; undefined: not in a pod. */
 export type PodRole =
@@ -35,15 +35,7 @@ export function podRole(annotations: Record<string, unknown>): PodRole {
   return undefined;
 }
 
-/** The pod role of the container whose bundle is `bundle`; undefined when config.json cannot tell. */
+/** The pod role of the container whose bundle is `bundle` (none when config.json cannot tell). */
 export async function podRoleOf(bundle: string): Promise<PodRole> {
-  try {
-    const { spec } = await readSpecFile(bundle);
-    const annotations = spec.annotations;
-    return typeof annotations === "object" && annotations !== null
-      ? podRole(annotations as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined; // Create reports a missing or malformed spec with its own reason
-  }
+  return podRole(await readSpecAnnotations(bundle));
 }

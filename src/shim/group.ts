@@ -11,9 +11,7 @@
  * `{ "io.containerd.runhcs.v1.group": "<any id>" }` put every container of a namespace that runs with
  * those options in one server (README, "One shim for many containers").
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { CONFIG_FILE_NAME } from "../bundle/spec-file.js";
+import { readSpecAnnotations } from "../bundle/spec-file.js";
 import { validateId } from "../ids.js";
 
 /** Our own grouping annotation (an operator's or orchestrator's explicit choice). */
@@ -30,7 +28,7 @@ export async function shimGroup(
   id: string,
   defaults: Record<string, string> = {},
 ): Promise<string> {
-  const annotations = { ...defaults, ...(await readAnnotations(bundle)) };
+  const annotations = { ...defaults, ...(await readSpecAnnotations(bundle)) };
   for (const key of [GROUP_ANNOTATION, SANDBOX_ID_ANNOTATION]) {
     const value = annotations[key];
     if (value === undefined || value === "") continue;
@@ -38,25 +36,4 @@ export async function shimGroup(
     return value;
   }
   return id;
-}
-
-/** `config.json`'s annotations; none when there is no spec yet or it has none (string values only). */
-async function readAnnotations(bundle: string): Promise<Record<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(join(bundle, CONFIG_FILE_NAME), "utf8");
-  } catch {
-    return {};
-  }
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch {
-    return {}; // Create reports a bad spec with its reason; start only looks for a group
-  }
-  const annotations = (spec as { annotations?: unknown } | null)?.annotations;
-  if (typeof annotations !== "object" || annotations === null) return {};
-  return Object.fromEntries(
-    Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === "string"),
-  );
 }
