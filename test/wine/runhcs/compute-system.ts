@@ -18,7 +18,9 @@
  *   shutdown                 ok once every process ended (HcsTerminateComputeSystem); then exits
  * When the init process exits the container stops: the remaining processes are terminated (shim.go's
  * `c.hc.Shutdown`/`Terminate` after `cmd.Wait()`), state Stopped.
- * A process's stdio ends with the process (HCS closes it at the exit), at the latest 2 s after the exit.
+ * A process's stdio ends with the process, at the latest 2 s after the exit: HCS closes it at the exit, and
+ * hcsshim's internal/cmd/cmd.go relays until then (its `CopyAfterExitTimeout` only guards against an HCS that
+ * fails to; cmd/runhcs/shim.go builds its `cmdpkg.Cmd` without one).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
