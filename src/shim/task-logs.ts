@@ -31,9 +31,10 @@ export class ShimTaskLogs implements TaskLogs {
     try {
       sink = openTaskLog(this.#namespace, id, bundle);
     } catch (err: unknown) {
-      // Without its own endpoint the task still runs; its lines go to the server's.
+      // Without its own endpoint the task still runs; its lines go to the server's, which bind the
+      // server's `id`: the task is named by `task` (a second `id` key would make duplicate JSON keys).
       this.#server.warn({ err, task: id }, "opening the task's log endpoint failed: it logs to the server's");
-      return this.#server.child({ id });
+      return this.#server.child({ task: id });
     }
     this.#sinks.set(id, sink);
     return createLogger({ debug: this.#debug, destination: sink }).child({ namespace: this.#namespace, id });
