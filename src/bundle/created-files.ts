@@ -9,59 +9,43 @@
  * a name whose file is absent, which `delete` skips), or right after the shim wrote it over whatever was
  * there (`start`'s `address` and `shim.pid`: what was there is gone by then).
  *
- * One file, appended to: each record is one `write` of whole lines through O_APPEND, which lands at the
- * end as a unit even with other writers (`start` is another process than the server, and Create and Exec
- * run concurrently), so no name is lost; a last line without its newline (a crash mid-write) is ignored.
+ * One file, appended to: each record is one synchronous `write` of whole lines through O_APPEND, so within
+ * a process no two records overlap (Create and Exec run concurrently; Windows does not make concurrent
+ * appends through separate handles atomic: under Wine a test of 100 at once lost names), and across
+ * processes there is no overlap either (`start` has recorded its files before it prints the address, and
+ * only then does the server get a Create for the bundle). A last line without its newline (a crash
+ * mid-write) is ignored.
  * Whoever creates the file (O_EXCL) names the record itself in it: a record that does not name itself was
  * not created by the shim and is trusted for nothing. Only shim file names count ({@link isShimFile}), so
  * even a damaged record never names `config.json`, `rootfs` or containerd's `log`. No fsync: a record lost
  * to a power cut only leaves files behind (containerd removes the bundle), it never makes `delete` remove
  * another's.
  */
-import { type FileHandle, open, readFile } from "node:fs/promises";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BUNDLE_FILES, isShimFile } from "./files.js";
 
-/** Appends of this process per record file, chained: see {@link recordCreated}. */
-const appending = new Map<string, Promise<void>>();
-
-/**
- * Records `names` (shim file names) as files the shim created in `bundle`. Within this process the
- * appends to one record run one after the other: Windows does not make concurrent appends through
- * separate handles atomic (under Wine a test of 100 at once lost names). Across processes there is no
- * overlap: `start` has recorded its files before it prints the address, and only then does the server
- * get a Create for the bundle.
- */
-export function recordCreated(bundle: string, names: readonly string[]): Promise<void> {
+/** Records `names` (shim file names) as files the shim created in `bundle`. */
+export function recordCreated(bundle: string, names: readonly string[]): void {
   const bad = names.find((n) => !isShimFile(n) || n.includes("\n"));
-  if (bad !== undefined) return Promise.reject(new Error(`not a shim file name: ${JSON.stringify(bad)}`));
-  if (names.length === 0) return Promise.resolve();
+  if (bad !== undefined) throw new Error(`not a shim file name: ${JSON.stringify(bad)}`);
+  if (names.length === 0) return;
   const path = join(bundle, BUNDLE_FILES.created);
-  const run = (appending.get(path) ?? Promise.resolve()).then(() => append(path, names));
-  const tail = run.catch(() => {});
-  appending.set(path, tail);
-  void tail.then(() => {
-    if (appending.get(path) === tail) appending.delete(path);
-  });
-  return run;
-}
-
-async function append(path: string, names: readonly string[]): Promise<void> {
-  let file: FileHandle;
+  let fd: number;
   let lines = names;
   try {
-    file = await open(path, "ax");
+    fd = openSync(path, "ax");
     lines = [BUNDLE_FILES.created, ...names];
   } catch (err: unknown) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    file = await open(path, "a");
+    fd = openSync(path, "a");
   }
   try {
     const bytes = Buffer.from(lines.map((n) => `${n}\n`).join(""));
-    const { bytesWritten } = await file.write(bytes);
-    if (bytesWritten !== bytes.length) throw new Error(`${path}: short write`);
+    if (writeSync(fd, bytes) !== bytes.length) throw new Error(`${path}: short write`);
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 

@@ -3,6 +3,13 @@
  * task (runhcs's pid files, logs and `--root`, the exec process specs) and the `delete` action, which
  * finds and removes them, must agree on every name. containerd's own files there (`config.json`,
  * `rootfs`, `log`) are never among them.
+ *
+ * Small files in the bundle (pid files, the record, the exec process spec, config.json's read, the
+ * existence checks before an operation takes its files, the removal of the task's files) are read,
+ * written and removed with synchronous calls: on the bundle's local disk each takes microseconds, while
+ * an asynchronous call is a round trip through libuv's thread pool that costs more than the I/O itself
+ * (`scripts/bench overhead`). Writes that fsync (config.json's layer rewrite, `address`, `shim.pid`)
+ * stay asynchronous.
  */
 export const BUNDLE_FILES = {
   /** The Task API address `start` printed; containerd re-reads it after a restart. */

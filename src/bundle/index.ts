@@ -1,7 +1,8 @@
 /**
  * The bundle layer: everything the shim reads from or writes into the bundle directory containerd
- * prepared (config.json layer rewrite, the init process, exec process files, the names of the shim's files). Independent of the
- * generated API types: the service converts requests into the plain types used here.
+ * prepared (config.json and its layer rewrite, exec process files, the names and record of the shim's
+ * files). Independent of the generated API types: the service converts requests into the plain types
+ * used here.
  */
 export { TEMP_PREFIX, tempTarget, writeFileAtomic } from "./atomic-write.js";
 export { readCreated, recordCreated } from "./created-files.js";
@@ -12,7 +13,7 @@ export {
   type WriteMountsResult,
   writeMountsToConfig,
 } from "./layer-folders.js";
-export { type ProcessInfo, processInfo, readSpecProcess, writeProcessSpec } from "./process-spec.js";
+export { type ProcessInfo, writeProcessSpec } from "./process-spec.js";
 export {
   type LayerMount,
   type LayerMountType,
@@ -26,4 +27,5 @@ export {
   readSpecAnnotations,
   readSpecFile,
   type SpecFile,
+  specAnnotations,
 } from "./spec-file.js";

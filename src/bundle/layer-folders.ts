@@ -14,7 +14,7 @@ import { InvalidArgumentError } from "../errdefs.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { memberText, setMember } from "./json-splice.js";
 import { parseLayerMount, type RootfsMount } from "./rootfs-mounts.js";
-import { CONFIG_FILE_NAME, isJsonObject, type JsonObject, readSpecFile } from "./spec-file.js";
+import { CONFIG_FILE_NAME, isJsonObject, type JsonObject, readSpecFile, type SpecFile } from "./spec-file.js";
 
 /**
  * Layer folders a spec must already carry when Create has no rootfs mounts and
@@ -79,14 +79,15 @@ function endsWith(list: readonly string[], tail: readonly string[]): boolean {
  *
  * Every bad input (several mounts, unknown type, malformed `parentLayerPaths=`, empty source,
  * missing or malformed config.json) throws InvalidArgumentError and leaves config.json as it was.
+ * `source` is the bundle, or its config.json as the caller read it already.
  */
 export async function writeMountsToConfig(
-  bundle: string,
+  source: string | SpecFile,
   mounts: readonly RootfsMount[],
   options: WriteMountsOptions = {},
 ): Promise<WriteMountsResult> {
   const layer = parseLayerMount(mounts);
-  const file = await readSpecFile(bundle);
+  const file = typeof source === "string" ? readSpecFile(source) : source;
   const current = windowsSection(file.spec);
   const lcow = isJsonObject(file.spec["linux"]);
   if (!layer) {

@@ -1,10 +1,10 @@
 /**
- * The OCI `process` the service needs: the init process from config.json (terminal decides whether
- * the container gets a console), and the exec process file `runhcs exec --process <file>` reads.
+ * The exec process file `runhcs exec --process <file>` reads: an OCI `process`, checked before it is
+ * written (the init process is config.json's, which runhcs reads itself).
  */
+import { writeFileSync } from "node:fs";
 import { InvalidArgumentError } from "../errdefs.js";
-import { writeFileAtomic } from "./atomic-write.js";
-import { CONFIG_FILE_NAME, isJsonObject, readSpecFile } from "./spec-file.js";
+import { isJsonObject } from "./spec-file.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -25,7 +25,7 @@ function stringArray(value: unknown, what: string): string[] {
 }
 
 /** Validate and pick the {@link ProcessInfo} fields of a parsed OCI process; `what` names it in errors. */
-export function processInfo(value: unknown, what: string): ProcessInfo {
+function processInfo(value: unknown, what: string): ProcessInfo {
   if (!isJsonObject(value)) throw new InvalidArgumentError(`${what} is not a JSON object`);
   const terminal = value["terminal"] ?? false;
   const cwd = value["cwd"] ?? "";
@@ -39,22 +39,16 @@ export function processInfo(value: unknown, what: string): ProcessInfo {
   };
 }
 
-/** The init process of the bundle (`config.json` `process`); InvalidArgument when missing or malformed. */
-export async function readSpecProcess(bundle: string): Promise<ProcessInfo> {
-  const { spec } = await readSpecFile(bundle);
-  if (spec["process"] === undefined || spec["process"] === null) {
-    throw new InvalidArgumentError(`bundle ${CONFIG_FILE_NAME} has no process`);
-  }
-  return processInfo(spec["process"], `${CONFIG_FILE_NAME} process`);
-}
-
 /**
- * Write the exec process spec (the JSON bytes of ExecProcessRequest.spec) to `path` atomically,
- * verbatim, after checking it is a JSON object with non-empty `args` (runhcs would reject it later,
- * with its message lost in the exec's stderr). Build `path` with `bundleFilePath` so it stays in the
- * bundle. Replacing the file atomically also fixes the seed, which opened it without truncation.
+ * Write the exec process spec (the JSON bytes of ExecProcessRequest.spec) to `path` verbatim, after
+ * checking it is a JSON object with non-empty `args` (runhcs would reject it later, with its message lost
+ * in the exec's stderr). Build `path` with `bundleFilePath` so it stays in the bundle. The file is
+ * truncated first (the seed did not truncate, so a shorter spec kept the tail of a longer one). Neither a
+ * temp file and rename nor an fsync: its one reader is the `runhcs exec` spawned after this returns, and
+ * after a crash nothing reads it (the exec never started). Synchronous, as the bundle's small files are
+ * (`bundle/files.ts`).
  */
-export async function writeProcessSpec(path: string, processJson: string | Uint8Array): Promise<ProcessInfo> {
+export function writeProcessSpec(path: string, processJson: string | Uint8Array): ProcessInfo {
   let value: unknown;
   try {
     value = JSON.parse(typeof processJson === "string" ? processJson : utf8.decode(processJson));
@@ -66,6 +60,6 @@ export async function writeProcessSpec(path: string, processJson: string | Uint8
   }
   const info = processInfo(value, "exec process spec");
   if (info.args.length === 0) throw new InvalidArgumentError("exec process spec args must not be empty");
-  await writeFileAtomic(path, processJson, 0o644);
+  writeFileSync(path, processJson, { mode: 0o644 });
   return info;
 }

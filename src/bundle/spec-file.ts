@@ -5,7 +5,8 @@
  * refuses any name that is not one plain path component, so nothing we write can land outside
  * the bundle even when a name embeds a client-chosen id (exec ids are not validated by containerd).
  */
-import { open, readFile } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errdefs.js";
 
@@ -54,19 +55,20 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
  * Read and parse `<bundle>/config.json`. A missing file, bytes that are not UTF-8 JSON (a BOM
  * included, as Go's decoder also rejects it) or a top level that is not an object are all
- * InvalidArgument: the bundle containerd handed us is unusable.
+ * InvalidArgument: the bundle containerd handed us is unusable. Read synchronously, once per Create: a
+ * spec is kilobytes on the bundle's local disk (`files.ts`).
  */
-export async function readSpecFile(bundle: string): Promise<SpecFile> {
+export function readSpecFile(bundle: string): SpecFile {
   const path = bundleFilePath(bundle, CONFIG_FILE_NAME);
   let bytes: Buffer;
   let mode: number;
   try {
-    const file = await open(path, "r");
+    const fd = openSync(path, "r");
     try {
-      mode = (await file.stat()).mode & 0o7777;
-      bytes = await file.readFile();
+      mode = fstatSync(fd).mode & 0o7777;
+      bytes = readFileSync(fd);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -109,6 +111,11 @@ export async function readSpecAnnotations(bundle: string): Promise<Record<string
   } catch {
     return {};
   }
+  return specAnnotations(spec);
+}
+
+/** The annotations of a parsed spec (string values only; none when it has none). */
+export function specAnnotations(spec: unknown): Record<string, string> {
   const annotations = (spec as { annotations?: unknown } | null)?.annotations;
   if (typeof annotations !== "object" || annotations === null) return {};
   return Object.fromEntries(

@@ -3,7 +3,7 @@
  * written atomically before `create`/`exec` exit. We still retry briefly on a missing, empty or
  * partial file (a different writer, a slow filesystem) and fail with a clear {@link PidFileError}.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** How long {@link readPidFile} keeps retrying by default. */
@@ -55,7 +55,7 @@ export async function readPidFile(path: string, opts: ReadPidFileOptions = {}): 
   const start = Date.now();
   for (;;) {
     opts.signal?.throwIfAborted();
-    const content = await readContent(path);
+    const content = readContent(path);
     if (content !== undefined) {
       const pid = parsePid(content);
       if (pid !== undefined) return pid;
@@ -112,7 +112,7 @@ export async function awaitPidFile(path: string, opts: AwaitPidFileOptions): Pro
   for (let delay = AWAIT_FIRST_MS; ; delay = Math.min(delay * 2, AWAIT_MAX_MS)) {
     opts.signal?.throwIfAborted();
     const last = ended;
-    const pid = await readPidOnce(path);
+    const pid = readPidOnce(path);
     if (pid !== undefined || last) return pid;
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
@@ -130,15 +130,18 @@ export async function awaitPidFile(path: string, opts: AwaitPidFileOptions): Pro
 }
 
 /** One read: the pid, or undefined while the file is missing or not (yet) a valid pid. */
-async function readPidOnce(path: string): Promise<number | undefined> {
-  const content = await readContent(path);
+function readPidOnce(path: string): number | undefined {
+  const content = readContent(path);
   return content === undefined ? undefined : parsePid(content);
 }
 
-/** The file's text, undefined while it does not exist; other read errors (permissions, a directory) throw. */
-async function readContent(path: string): Promise<string | undefined> {
+/**
+ * The file's text, undefined while it does not exist; other read errors (permissions, a directory) throw.
+ * A synchronous read: a pid file is a few bytes on a local disk (see `bundle/files.ts`).
+ */
+function readContent(path: string): string | undefined {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e: unknown) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new PidFileError(path, "missing", "", `cannot read pid file ${path}: ${(e as Error).message}`, {

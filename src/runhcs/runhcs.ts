@@ -104,7 +104,7 @@ export class Runhcs {
     const command = subArgs[0] ?? "";
     const { log, logFormat } = this.#global;
     const logFile = log && logFormat === "json" && !isNamedPipe(log) ? logPath(log) : undefined;
-    const offset = logFile ? await logOffset(logFile) : 0;
+    const offset = logFile ? logOffset(logFile) : 0;
     let result: CommandResult;
     const t0 = performance.now();
     try {

@@ -5,7 +5,8 @@
  * created: the shim never removes a file it did not create). The files it takes are recorded as the
  * shim's before they are created, for the `delete` action (`bundle/created-files.ts`).
  */
-import { lstat, stat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { recordCreated } from "../bundle/index.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../errdefs.js";
@@ -33,14 +34,8 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 }
 
 /** Whether `path` exists (a dangling symlink counts: it is still not ours to replace or remove). */
-export async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return false;
-      throw err;
-    },
-  );
+function exists(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
 }
 
 /**
@@ -48,15 +43,15 @@ export async function exists(path: string): Promise<boolean> {
  * exists already (another task's or someone else's file that the operation would overwrite and later
  * remove); of `ifAbsent` (files runhcs writes to whether they exist or not: its logs) those that exist
  * are left to their owner. What is taken is recorded as the shim's before the operation creates it.
- * Returns the `ifAbsent` names taken.
+ * Returns the `ifAbsent` names taken. Synchronous, as the bundle's small files are (`bundle/files.ts`).
  */
-export async function claimFiles(
+export function claimFiles(
   bundle: string,
   what: string,
   names: readonly string[],
   ifAbsent: readonly string[] = [],
-): Promise<string[]> {
-  const found = await Promise.all([...names, ...ifAbsent].map((n) => exists(join(bundle, n))));
+): string[] {
+  const found = [...names, ...ifAbsent].map((n) => exists(join(bundle, n)));
   const taken = names.filter((_, i) => found[i]);
   if (taken.length > 0) {
     throw new FailedPreconditionError(
@@ -64,6 +59,6 @@ export async function claimFiles(
     );
   }
   const absent = ifAbsent.filter((_, i) => !found[names.length + i]);
-  await recordCreated(bundle, [...names, ...absent]);
+  recordCreated(bundle, [...names, ...absent]);
   return absent;
 }

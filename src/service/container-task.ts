@@ -4,6 +4,7 @@
  * are their own modules, and each process's phase is its state machine's (`src/process`).
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { SpecFile } from "../bundle/index.js";
 import { FailedPreconditionError, NotFoundError } from "../errdefs.js";
 import { validateContainerSignal } from "../platform/container-signals.js";
 import { type ExitResult, UNKNOWN_EXIT_STATUS } from "../process/types.js";
@@ -40,9 +41,12 @@ export class Task {
     return this.#init?.proc.status === "deleted";
   }
 
-  /** Creates the container; called once (a Create of an id the registry holds is refused there). */
-  async create(cfg: CreateConfig): Promise<number> {
-    this.#init = await createInit(this.#ctx, cfg, this.#execs);
+  /**
+   * Creates the container from its bundle's `spec` (config.json, as the registry read it); called once (a
+   * Create of an id the registry holds is refused there).
+   */
+  async create(cfg: CreateConfig, spec: SpecFile): Promise<number> {
+    this.#init = await createInit(this.#ctx, cfg, spec, this.#execs);
     return this.#init.proc.pid;
   }
 

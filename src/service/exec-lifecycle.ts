@@ -3,7 +3,7 @@
  * of its operations (an attached `runhcs exec`, signals through the platform, file cleanup), and its
  * release when the task is deleted without it.
  */
-import { rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { BUNDLE_FILES, writeProcessSpec } from "../bundle/index.js";
 import {
@@ -40,12 +40,14 @@ export async function addExec(
   const specFile = join(init.bundle, BUNDLE_FILES.execSpec(execId));
   const files = [BUNDLE_FILES.execSpec(execId), BUNDLE_FILES.execPid(execId)];
   const logs = init.options.debug ? [BUNDLE_FILES.execShimLog(execId)] : [];
-  await claimFiles(init.bundle, `exec ${execId}`, files, logs).catch((err: unknown) => {
+  try {
+    claimFiles(init.bundle, `exec ${execId}`, files, logs);
+  } catch (err: unknown) {
     execs.unreserve(execId);
     throw err;
-  });
+  }
   try {
-    await writeProcessSpec(specFile, cfg.spec);
+    writeProcessSpec(specFile, cfg.spec);
     const io = await ctx.deps.openIO(cfg.stdio);
     try {
       checkExecable(ctx, init);
@@ -65,7 +67,7 @@ export async function addExec(
     execs.add(exec);
   } catch (err: unknown) {
     execs.unreserve(execId);
-    await rm(specFile, { force: true });
+    rmSync(specFile, { force: true });
     throw err;
   }
   ctx.deps.events.publish("/tasks/exec-added", { containerId: ctx.id, execId });
@@ -128,7 +130,7 @@ function execOps(ctx: TaskContext, init: InitMember, execId: string, self: () =>
     kill: (signal: number) => ctx.deps.containerProcesses.signal(target(init, self()), signal),
     delete: async () => {
       await awaitExitOrGiveUp(ctx, self());
-      await Promise.all([rm(specFile, { force: true }), rm(pidFile, { force: true })]);
+      for (const f of [specFile, pidFile]) rmSync(f, { force: true });
     },
   };
 }

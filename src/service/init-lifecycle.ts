@@ -2,11 +2,11 @@
  * The init process's lifecycle: Create (bundle checks, config.json, `runhcs create`, the exit watch, and a
  * cleanup that leaves nothing behind when it fails) and the runhcs side effects of its operations.
  */
-import { rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileAtomic } from "../bundle/atomic-write.js";
-import { BUNDLE_FILES, writeMountsToConfig } from "../bundle/index.js";
+import { BUNDLE_FILES, type SpecFile, writeMountsToConfig } from "../bundle/index.js";
 import { DeadlineExceededError } from "../errdefs.js";
 import { InitProcess } from "../process/init.js";
 import { type InitOps, UNKNOWN_EXIT_STATUS } from "../process/types.js";
@@ -38,16 +38,24 @@ const CREATE_CLEANUP_TIMEOUT_MS = 60_000;
 const START_POLL_FIRST_MS = 5;
 const START_POLL_MAX_MS = 100;
 
-/** Creates the container and its init process; `execs` are the task's (the init's exit waits for theirs). */
-export async function createInit(ctx: TaskContext, cfg: CreateConfig, execs: ExecTable): Promise<InitMember> {
+/**
+ * Creates the container and its init process from `spec`, the bundle's config.json as read for this Create;
+ * `execs` are the task's (the init's exit waits for theirs).
+ */
+export async function createInit(
+  ctx: TaskContext,
+  cfg: CreateConfig,
+  spec: SpecFile,
+  execs: ExecTable,
+): Promise<InitMember> {
   const { id, deps } = ctx;
   const { bundle, options } = cfg;
   // Files removed on delete (or a failed create) must be this create's; a runhcs.log found here is kept.
   const logs = [BUNDLE_FILES.runhcsLog, ...(options.debug ? [BUNDLE_FILES.shimLog, BUNDLE_FILES.vmLog] : [])];
   const required = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
-  const ownLogs = await claimFiles(bundle, `create task ${id}`, required, logs);
+  const ownLogs = claimFiles(bundle, `create task ${id}`, required, logs);
   const ownLog = !options.debug && ownLogs.includes(BUNDLE_FILES.runhcsLog);
-  const { lcow } = await writeMountsToConfig(bundle, cfg.rootfs, {
+  const { lcow } = await writeMountsToConfig(spec, cfg.rootfs, {
     requireLayerFolders: deps.requireLayerFolders,
   });
   const runhcs = deps.runhcs({
@@ -107,7 +115,7 @@ export async function createInit(ctx: TaskContext, cfg: CreateConfig, execs: Exe
         (e: unknown) => deps.logger.warn({ err: e }, "cleanup after a failed create: runhcs delete failed"),
       );
     }
-    await Promise.all([rm(pidFile, { force: true }), rm(rootFile, { force: true })]);
+    for (const f of [pidFile, rootFile]) rmSync(f, { force: true });
     throw runhcsFailure(err, `create task ${id}`);
   }
 }
@@ -148,7 +156,7 @@ function initOps(ctx: TaskContext, self: () => InitMember, execs: ExecTable, own
       await awaitExitOrGiveUp(ctx, init);
       const files: string[] = [BUNDLE_FILES.initPid, BUNDLE_FILES.runhcsRoot];
       if (ownLog) files.push(BUNDLE_FILES.runhcsLog);
-      await Promise.all(files.map((f) => rm(join(init.bundle, f), { force: true })));
+      for (const f of files) rmSync(join(init.bundle, f), { force: true });
     },
     destroy: async () => {
       const init = self();

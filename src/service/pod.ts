@@ -5,7 +5,6 @@
  * annotations, so the spec is passed through unchanged; the server only keeps the pod's order: a workload
  * container is created only while its sandbox exists here, and the sandbox is deleted last.
  */
-import { readSpecAnnotations } from "../bundle/index.js";
 
 /** The sandbox of a pod, or one of its workload containers; undefined: not in a pod. */
 export type PodRole =
@@ -33,9 +32,4 @@ export function podRole(annotations: Record<string, unknown>): PodRole {
     return type === "container" && sandboxId ? { sandbox: false, sandboxId } : undefined;
   }
   return undefined;
-}
-
-/** The pod role of the container whose bundle is `bundle` (none when config.json cannot tell). */
-export async function podRoleOf(bundle: string): Promise<PodRole> {
-  return podRole(await readSpecAnnotations(bundle));
 }

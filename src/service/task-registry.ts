@@ -5,6 +5,7 @@
  */
 
 import { dirname, join } from "node:path";
+import { readSpecFile, specAnnotations } from "../bundle/index.js";
 import {
   AlreadyExistsError,
   FailedPreconditionError,
@@ -16,7 +17,7 @@ import type { ExitResult } from "../process/types.js";
 import { checkBundle } from "./bundle-guard.js";
 import { Task } from "./container-task.js";
 import type { Admission, ServerDeps } from "./deps.js";
-import { type PodRole, podRoleOf } from "./pod.js";
+import { type PodRole, podRole } from "./pod.js";
 import type { CreateConfig, ExecConfig, ProcessView } from "./task.js";
 
 /**
@@ -66,8 +67,9 @@ export class TaskRegistry {
     this.#tasks.set(id, task);
     try {
       await checkBundle(cfg.bundle, bundle);
-      await this.#joinPod(id, bundle);
-      return await task.create(cfg);
+      const spec = readSpecFile(bundle); // read once: the pod role here, the layers in the task
+      this.#joinPod(id, podRole(specAnnotations(spec.spec)));
+      return await task.create(cfg, spec);
     } catch (err: unknown) {
       this.#remove(task);
       throw err;
@@ -113,8 +115,7 @@ export class TaskRegistry {
   }
 
   /** A workload container is created only while its sandbox exists here (runhcs looks it up too). */
-  async #joinPod(id: string, bundle: string): Promise<void> {
-    const role = await podRoleOf(bundle);
+  #joinPod(id: string, role: PodRole): void {
     if (!role) return;
     if (!role.sandbox && !this.#tasks.has(role.sandboxId)) {
       throw new FailedPreconditionError(

@@ -4,9 +4,9 @@
  * address and nothing else on success, and a one-line reason (non-zero exit) on failure.
  *
  * The address is the container's group's (`group.ts`: an annotation, else the CRI sandbox id, else the
- * container id). Under the group's start lock (one `start` at a time across processes): when a server
- * already answers there, the container joins it (or containerd retried) and `start` prints that address.
- * Otherwise it spawns the server (this program without an action, plus `-socket`) in its own session, with
+ * container id). When a server already answers there, the container joins it (or containerd retried) and
+ * `start` prints that address, taking no lock. Otherwise, under the group's start lock (one `start` at a time
+ * across processes), it asks again (a `start` it waited for may have spawned one) and else spawns the server (this program without an action, plus `-socket`) in its own session, with
  * no stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
  * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, records them as the
  * shim's (for the `delete` action, `bundle/created-files.ts`), and prints the address. Whatever goes wrong,
@@ -57,19 +57,26 @@ export async function start(flags: ShimFlags, opts: StartOptions = {}): Promise<
     containerdAddress: flags.address,
   });
   const listenPath = shimAddress.toListenPath(address);
+  // A server that accepts is live, and the lock only decides who spawns a server or replaces a dead one's
+  // socket: a container joining a running group (the common case in a pod) takes no lock.
+  if (await accepts(listenPath)) return joinServer(bundle, address);
   return platform.withStartLock(listenPath, async () => {
-    if (await accepts(listenPath)) {
-      // The group's server runs (another container of the group, or a second start of this one): this
-      // container joins it. containerd reconnects through the address file after a restart, so it is
-      // written here too (as containerd's own StartShim does). No shim.pid: the server is not this task's.
-      await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
-      await recordCreated(bundle, [BUNDLE_FILES.address]);
-      return address;
-    }
+    if (await accepts(listenPath)) return joinServer(bundle, address); // spawned by the start we waited for
     await removeStaleSocket(listenPath); // a dead server's socket: nobody else replaces it while we hold the lock
     await spawnAndWait(flags, input, address, listenPath, bundle, opts);
     return address;
   });
+}
+
+/**
+ * The group's server runs (another container of the group, or a second start of this one): this container
+ * joins it. containerd reconnects through the address file after a restart, so it is written here too (as
+ * containerd's own StartShim does). No shim.pid: the server is not this task's.
+ */
+async function joinServer(bundle: string, address: string): Promise<string> {
+  await writeFileAtomic(join(bundle, BUNDLE_FILES.address), address);
+  recordCreated(bundle, [BUNDLE_FILES.address]);
+  return address;
 }
 
 /** Spawns the group's server, waits until it listens, writes and records `shim.pid` and `address`. */
@@ -93,7 +100,7 @@ async function spawnAndWait(
     if (child.pid === undefined) throw new Error("shim server has no pid");
     await write(BUNDLE_FILES.shimPid, String(child.pid));
     await write(BUNDLE_FILES.address, address);
-    await recordCreated(bundle, written);
+    recordCreated(bundle, written);
   } catch (err: unknown) {
     await killServer(child);
     await removeStaleSocket(listenPath);

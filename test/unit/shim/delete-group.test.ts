@@ -49,7 +49,7 @@ describe("shim delete: one container of a group whose server runs", function () 
       // What `start` wrote in each bundle: the group's address (a's start also spawned the server).
       await writeFile(join(dir, id, "address"), address);
       await writeFile(join(dir, id, "shim.pid"), String(process.pid));
-      await recordCreated(join(dir, id), ["address", "shim.pid"]);
+      recordCreated(join(dir, id), ["address", "shim.pid"]);
     }
   });
 

@@ -39,7 +39,7 @@ describe("shim delete and stale pid files", function () {
       children.push(unrelated);
       await new Promise((r) => unrelated.once("spawn", r));
       const pidFile = join(bundle, file);
-      await recordCreated(bundle, [file]); // the shim's own pid file, only old
+      recordCreated(bundle, [file]); // the shim's own pid file, only old
       writeFileSync(pidFile, String(unrelated.pid));
       const anHourAgo = new Date(Date.now() - 3_600_000);
       utimesSync(pidFile, anHourAgo, anHourAgo);

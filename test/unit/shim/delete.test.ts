@@ -64,7 +64,7 @@ describe("shim delete", function () {
       "shim-binary-path": "/x",
     };
     for (const [n, c] of Object.entries(files)) writeFileSync(join(bundle, n), c);
-    await recordCreated(bundle, Object.keys(files).filter(isShimFile));
+    recordCreated(bundle, Object.keys(files).filter(isShimFile));
     const warnings: string[] = [];
     const initExit = new Promise((r) => init.once("exit", (_c, s) => r(s)));
     const execExit = new Promise((r) => exec.once("exit", (_c, s) => r(s)));
@@ -87,7 +87,7 @@ describe("shim delete", function () {
     // What the shim created: an exec's files (recorded before they were written, as Exec does).
     const exec = sleeper();
     await new Promise((r) => exec.once("spawn", r));
-    await recordCreated(bundle, ["exec-e1-process.json", "runhcs-exec-e1-pidfile.pid"]);
+    recordCreated(bundle, ["exec-e1-process.json", "runhcs-exec-e1-pidfile.pid"]);
     writeFileSync(join(bundle, "exec-e1-process.json"), "{}");
     writeFileSync(join(bundle, "runhcs-exec-e1-pidfile.pid"), String(exec.pid));
     const execExit = new Promise((r) => exec.once("exit", (_c, s) => r(s)));
@@ -156,7 +156,7 @@ describe("shim delete", function () {
     }
     assert.ok(existsSync(sock));
     writeFileSync(join(bundle, "address"), `unix://${sock}`);
-    await recordCreated(bundle, ["address"]);
+    recordCreated(bundle, ["address"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     assert.deepEqual(readdirSync(dir).sort(), ["bundle"]);
   });
@@ -176,13 +176,13 @@ describe("shim delete", function () {
     }
     writeFileSync(join(bundle, "address"), address);
     writeFileSync(join(bundle, "shim.pid"), String(server.pid));
-    await recordCreated(bundle, ["address", "shim.pid"]);
+    recordCreated(bundle, ["address", "shim.pid"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     assert.equal(await serverExit, "SIGTERM");
 
     writeFileSync(join(bundle, "address"), address);
     writeFileSync(join(bundle, "shim.pid"), String(other.pid));
-    await recordCreated(bundle, ["address", "shim.pid"]);
+    recordCreated(bundle, ["address", "shim.pid"]);
     await deleteShim(flags("t"), { runhcs: notFound, warn: () => {} });
     await sleep(200);
     assert.equal(other.exitCode, null);
@@ -208,7 +208,7 @@ describe("shim delete", function () {
   it("the binary: delete → DeleteResponse bytes on stdout only, warnings on stderr, exit 0", async () => {
     const entry = shimEntry(join(dir, "rt"));
     writeFileSync(join(bundle, "shim.pid"), "1");
-    await recordCreated(bundle, ["shim.pid"]);
+    recordCreated(bundle, ["shim.pid"]);
     const env = { ...process.env, RUNHCS_BINARY: join(dir, "no-such-runhcs") };
     const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {
       cwd: dir,
@@ -225,7 +225,7 @@ describe("shim delete", function () {
   it("the binary: delete passes runhcs the --root the task was created with (runhcs-root in the bundle)", async () => {
     const entry = shimEntry(join(dir, "rt"));
     writeFileSync(join(bundle, "runhcs-root"), "tenant-a");
-    await recordCreated(bundle, ["runhcs-root"]);
+    recordCreated(bundle, ["runhcs-root"]);
     const record = join(dir, "argv.jsonl");
     const env = { ...process.env, RUNHCS_BINARY: fakeRunhcsBinary(), FAKE_RUNHCS_RECORD: record };
     const r = await runShim(entry, ["-namespace", "unit", "-id", "t", "-bundle", bundle, "delete"], {

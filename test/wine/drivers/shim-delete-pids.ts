@@ -73,7 +73,7 @@ async function bundleIn(tmp: string, name: string): Promise<string> {
   const bundle = path.join(tmp, name);
   fs.mkdirSync(bundle, { recursive: true });
   fs.writeFileSync(path.join(bundle, "config.json"), "{}");
-  await recordCreated(bundle, PID_FILES);
+  recordCreated(bundle, PID_FILES);
   return bundle;
 }
 
