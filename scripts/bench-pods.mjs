@@ -6,7 +6,8 @@
 //   PSS, private  /proc/<pid>/smaps_rollup of those servers, summed, per task (MB = 10^6 bytes)
 //   run first     `ctr run -d` of the first task (ms)   run later  median of the others (ms)
 // Then `start` of a container joining a running group, timed alone (spawn → address printed), against a
-// bare `node -e 0` (the goal: a join within one bare Node start) and runc-v2's join.
+// bare `node -e 0` (the goal: a join within one bare Node start) and runc-v2's join; ours both as node over
+// the compiled tree (bin/) and as the single executable that ships (build/, built or refreshed first).
 // Only shim servers are counted: our tasks' runhcs helpers are the simulator's stand-ins for runhcs.exe's
 // own helpers, and runc-v2's containers are the containers.
 //
@@ -19,6 +20,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { prepareSea } from "./bench-shim.mjs";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const DIST = resolve(process.env.DIST ?? join(root, "dist"));
@@ -117,12 +119,13 @@ function timed(argv, opts = {}) {
 /** `start` of `runs` new containers joining the group `group` whose server runs (a bundle each, no Create). */
 async function joinStarts(c, shim, group, runs) {
   const ms = [];
+  const slug = shim.name.replace(/[^A-Za-z0-9]+/g, "-").replace(/-$/, "");
   for (let i = 0; i < runs; i++) {
-    const bundle = join(c.dir, "join", `${shim.name}-${i}`);
+    const bundle = join(c.dir, "join", `${slug}-${i}`);
     mkdirSync(bundle, { recursive: true });
     writeFileSync(join(bundle, "config.json"), JSON.stringify({ annotations: { [SANDBOX_ID]: group } }));
     const flags = ["-namespace", "default", "-address", c.address, "-publish-binary", "/usr/bin/containerd"];
-    const r = await timed([...shim.command, ...flags, "-id", `join-${i}`, "start"], {
+    const r = await timed([...shim.command, ...flags, "-id", `join-${slug}-${i}`, "start"], {
       cwd: bundle,
       env: { ...c.env, TTRPC_ADDRESS: c.ttrpcAddress },
     });
@@ -153,6 +156,13 @@ export async function benchPods({ counts = [1, 10, 50], joins = 10 } = {}) {
   ];
   shims[0].rootfs = await sleepRootfs(join(c.dir, "runc-rootfs"));
   shims[1].rootfs = c.rootfs;
+  // Who runs the joining starts: runc-v2's own; ours as node over the tree and as the single executable
+  // that ships (scripts/build-exe.mjs), joining the same server.
+  shims[0].joiners = [shims[0]];
+  shims[1].joiners = [
+    { name: "ours: node bin/", command: shims[1].command },
+    { name: "ours: SEA build/", command: await prepareSea("build") },
+  ];
   const rows = [];
   const joinRows = [];
   try {
@@ -171,7 +181,9 @@ export async function benchPods({ counts = [1, 10, 50], joins = 10 } = {}) {
             priv: 0,
           });
           if (grouped && n === Math.max(...counts)) {
-            joinRows.push([shim.name, (await joinStarts(c, shim, group, joins)).toFixed(0)]);
+            for (const joiner of shim.joiners) {
+              joinRows.push([joiner.name, (await joinStarts(c, joiner, group, joins)).toFixed(0)]);
+            }
           }
           rows.push([
             shim.name,

@@ -51,7 +51,7 @@ const SHIMS = {
   node: { label: "ours: node bin/", prepare: prepareNode },
 };
 
-async function prepareSea(out, codeCache) {
+export async function prepareSea(out, codeCache) {
   progress(`building the Linux executable into ${out} (cached)`);
   const args = ["--targets", "linux-x64", "--out", out, "--quiet"];
   if (codeCache) args.push("--code-cache", codeCache);
