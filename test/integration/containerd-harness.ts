@@ -71,6 +71,32 @@ export function canRunContainerd(): boolean {
   );
 }
 
+/**
+ * The mocha hooks of a suite that runs on one private containerd: the suite is skipped where containerd
+ * cannot run (root and the containerd package, scripts/setup.sh), `prepare` runs first (within
+ * `prepareTimeoutMs`), `use` receives the running instance, each test is followed by its check that
+ * nothing was left (`afterTest`), and containerd stops after the suite.
+ */
+export function suiteOnPrivateContainerd(
+  use: (c: PrivateContainerd) => void,
+  opts: { options?: PrivateContainerdOptions; prepare?: () => Promise<void>; prepareTimeoutMs?: number } = {},
+): void {
+  let c: PrivateContainerd | undefined;
+  before(async function () {
+    if (!canRunContainerd()) this.skip();
+    if (opts.prepareTimeoutMs) this.timeout(opts.prepareTimeoutMs + this.timeout());
+    await opts.prepare?.();
+    c = await PrivateContainerd.start(opts.options);
+    use(c);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+  afterEach(async function () {
+    await c?.afterTest(this.currentTest?.state === "passed");
+  });
+}
+
 export class PrivateContainerd {
   readonly dir: string;
   readonly address: string;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnPty } from "../sim/pty.js";
 import { BUILD_TIMEOUT_MS, buildOnce, LINUX_EXE } from "../unit/build/build-once.js";
-import { canRunContainerd, EventWatch, PrivateContainerd, sleep } from "./containerd-harness.js";
+import { EventWatch, type PrivateContainerd, sleep, suiteOnPrivateContainerd } from "./containerd-harness.js";
 
 const SUITE_TIMEOUT_MS = 180_000;
 
@@ -21,20 +21,10 @@ for (const variant of RUNTIMES)
   describe(`shim under containerd 1.6 (ctr), ${variant.name}`, function () {
     this.timeout(SUITE_TIMEOUT_MS);
     let c: PrivateContainerd;
-
-    before(async function () {
-      if (!canRunContainerd()) this.skip(); // needs root and the containerd package (scripts/setup.sh)
-      this.timeout(BUILD_TIMEOUT_MS + SUITE_TIMEOUT_MS); // a first build of the executable takes a while
-      await variant.prepare();
-      c = await PrivateContainerd.start(variant.shim ? { shim: variant.shim } : {});
-    });
-
-    after(async () => {
-      await c?.stop();
-    });
-
-    afterEach(async function () {
-      await c?.afterTest(this.currentTest?.state === "passed");
+    suiteOnPrivateContainerd((x) => (c = x), {
+      options: variant.shim ? { shim: variant.shim } : {},
+      prepare: variant.prepare,
+      prepareTimeoutMs: BUILD_TIMEOUT_MS, // a first build of the executable takes a while
     });
 
     const ok = (r: { code: number | null; stderr: string }, what: string) =>

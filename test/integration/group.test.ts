@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { canRunContainerd, PrivateContainerd, sleep } from "./containerd-harness.js";
+import { type PrivateContainerd, sleep, suiteOnPrivateContainerd } from "./containerd-harness.js";
 
 const SANDBOX_ID = "io.kubernetes.cri.sandbox-id";
 const CONTAINER_TYPE = "io.kubernetes.cri.container-type";
@@ -14,19 +14,7 @@ const CONTAINER_TYPE = "io.kubernetes.cri.container-type";
 describe("shim under containerd 1.6 (ctr): containers of one sandbox share one shim", function () {
   this.timeout(300_000);
   let c: PrivateContainerd;
-
-  before(async function () {
-    if (!canRunContainerd()) this.skip(); // needs root and the containerd package (scripts/setup.sh)
-    c = await PrivateContainerd.start();
-  });
-
-  after(async () => {
-    await c?.stop();
-  });
-
-  afterEach(async function () {
-    await c?.afterTest(this.currentTest?.state === "passed");
-  });
+  suiteOnPrivateContainerd((x) => (c = x));
 
   const ok = (r: { code: number | null; stderr: string }, what: string) =>
     assert.equal(r.code, 0, `${what} failed: ${r.stderr}`);
