@@ -27,18 +27,30 @@ export class QueryLimiter {
     return this.#running;
   }
 
-  /** Runs `query` when a slot is free; a cancelled caller leaves the queue without running it. */
+  /**
+   * Runs `query` when a slot is free; a cancelled caller leaves the queue without running it.
+   *
+   * A freed slot passes on in the next turn of the event loop, not in this one: callers whose deadlines
+   * fall due together (a burst of Pids with one timeout) are aborted one timer after the other, and a
+   * slot passed on at once would start a `runhcs ps` for the next waiter just before its own timer aborts
+   * it, slot after slot, a spawn each, for seconds. Passed on after the timers due now, it reaches a
+   * caller still waiting.
+   */
   async run<T>(what: string, query: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#running >= this.#concurrency) await this.#slot(what, signal);
     else this.#running++;
     try {
       return await query();
     } finally {
-      const next = this.#waiting.shift();
-      if (next)
-        next(); // the slot passes on: #running stays
-      else this.#running--;
+      setImmediate(() => this.#release());
     }
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next)
+      next(); // the slot passes on: #running stays
+    else this.#running--;
   }
 
   #slot(what: string, signal: AbortSignal | undefined): Promise<void> {
