@@ -22,10 +22,13 @@ describe("service query limiter", () => {
   it("callers timed out together: the running one is aborted and no waiter is started", async () => {
     const limiter = new QueryLimiter(1, 10);
     const started: string[] = [];
-    const calls = Array.from({ length: 6 }, (_, i) => {
-      const signal = AbortSignal.timeout(50); // one deadline for all, as a burst of Pids has
-      return limiter.run(`q${i}`, untilAborted(signal, started, `q${i}`), signal);
-    });
+    const callers = Array.from({ length: 6 }, () => new AbortController());
+    const calls = callers.map((ac, i) =>
+      limiter.run(`q${i}`, untilAborted(ac.signal, started, `q${i}`), ac.signal),
+    );
+    // Deadlines due together: each caller aborted by its own callback of one batch (as timers due in the
+    // same pass), with the microtasks of each run before the next.
+    for (const ac of callers) setImmediate(() => ac.abort());
     const results = await Promise.allSettled(calls);
     assert.ok(results.every((r) => r.status === "rejected"));
     await sleep(20);
