@@ -4,7 +4,7 @@
 // kernel32 through koffi. node.exe under Wine cannot write to a Unix pipe (EBADF), so its output goes to a file
 // that is copied to our stdout as it grows. Skipped, with a message, only where wine64 cannot be installed.
 // Before it, the Windows .exe is built (or found current), as the hosted job builds it before the selection.
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -87,14 +87,16 @@ export async function runUnderWine(root, args, out = process.stdout) {
     const killer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
-      // Ends whatever the run left in this worktree's private prefix (and only there).
-      spawn(WINESERVER, ["-k"], { env, stdio: "ignore" });
     }, TIMEOUT_MS);
     const code = await new Promise((done) => {
       child.once("error", () => done(-1));
       child.once("exit", (c) => done(c));
     });
     clearTimeout(killer);
+    // Ends whatever the run left in this worktree's private prefix (and only there): after a timeout the
+    // processes of the run, and always the prefix's wineserver and its services (winedevice), which
+    // otherwise outlive the test command.
+    spawnSync(WINESERVER, ["-k"], { env, stdio: "ignore", timeout: 30_000 });
     clearInterval(timer);
     const last = tail.finish();
     const seconds = Math.round((Date.now() - started) / 1000);
