@@ -6,7 +6,6 @@
  * the bundle even when a name embeds a client-chosen id (exec ids are not validated by containerd).
  */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errdefs.js";
 
@@ -95,23 +94,15 @@ export function readSpecFile(bundle: string): SpecFile {
 }
 
 /**
- * `config.json`'s annotations (string values only); none when there is no spec (yet), it is not JSON, or it
- * has none. For looking (the group in `start`, a pod's role): Create reports a bad spec with its reason.
+ * `config.json`'s annotations (string values only); none when there is no spec (yet), it is not a valid
+ * spec, or it has none. For looking (the group in `start`): Create reports a bad spec with its reason.
  */
-export async function readSpecAnnotations(bundle: string): Promise<Record<string, string>> {
-  let text: string;
+export function readSpecAnnotations(bundle: string): Record<string, string> {
   try {
-    text = await readFile(join(bundle, CONFIG_FILE_NAME), "utf8");
+    return specAnnotations(readSpecFile(bundle).spec);
   } catch {
     return {};
   }
-  let spec: unknown;
-  try {
-    spec = JSON.parse(text);
-  } catch {
-    return {};
-  }
-  return specAnnotations(spec);
 }
 
 /** The annotations of a parsed spec (string values only; none when it has none). */

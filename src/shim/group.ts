@@ -28,7 +28,7 @@ export async function shimGroup(
   id: string,
   defaults: Record<string, string> = {},
 ): Promise<string> {
-  const annotations = { ...defaults, ...(await readSpecAnnotations(bundle)) };
+  const annotations = { ...defaults, ...readSpecAnnotations(bundle) };
   for (const key of [GROUP_ANNOTATION, SANDBOX_ID_ANNOTATION]) {
     const value = annotations[key];
     if (value === undefined || value === "") continue;

@@ -5,11 +5,12 @@
  *
  * The address is the container's group's (`group.ts`: an annotation, else the CRI sandbox id, else the
  * container id). When a server already answers there, the container joins it (or containerd retried) and
- * `start` prints that address, taking no lock. Otherwise, under the group's start lock (one `start` at a time
- * across processes), it asks again (a `start` it waited for may have spawned one) and else spawns the server (this program without an action, plus `-socket`) in its own session, with
- * no stdio of containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports
- * listening, checks the socket accepts, writes `shim.pid` and `address` atomically, records them as the
- * shim's (for the `delete` action, `bundle/created-files.ts`), and prints the address. Whatever goes wrong,
+ * `start` prints that address, taking no lock. Otherwise, under the group's start lock (one `start` at a
+ * time across processes), it asks again (a `start` it waited for may have spawned one) and else spawns the
+ * server (this program without an action, plus `-socket`) in its own session, with no stdio of
+ * containerd's (a private readiness pipe instead, see `ready.ts`), waits until it reports listening, checks
+ * the socket accepts, writes `shim.pid` and `address` atomically, records them as the shim's (for the
+ * `delete` action, `bundle/created-files.ts`), and prints the address. Whatever goes wrong,
  * the spawned server is killed and the files written are removed, so nothing is left running or listening.
  */
 import { type ChildProcess, spawn } from "node:child_process";
